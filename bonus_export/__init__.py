@@ -1,0 +1,1 @@
+"""bonus_export package."""

@@ -1,0 +1,1 @@
+"""Dagster definitions per area (one module each, exposing `defs`)."""
