@@ -1,0 +1,18 @@
+# Dagster: the local instance, the UI, and running the whole graph once.
+.PHONY: dagster-home dagster run
+
+dagster-home:
+	@mkdir -p $(DAGSTER_HOME)
+	@cp infra/dagster/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+# make run: what the nightly schedule does, once, against the configured sources
+# (with no source settings: the local simulator, started here).
+run: warehouse dagster-home simulator-up
+	$(PY) -m orchestration.run full_pipeline
+
+pipeline-up:: dagster-home
+	$(PY) -m orchestration.run full_pipeline
+
+dagster-up:: dagster-home
+	@infra/services.sh start dagster http://127.0.0.1:3000/server_info -- \
+	  $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
