@@ -1,0 +1,3 @@
+from bonus_export.cli import app
+
+app(prog_name="python -m bonus_export")

@@ -1,0 +1,54 @@
+"""Settings of the approvals page and the payroll export, all from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from warehouse import DEFAULT_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    warehouse_url: str = Field(DEFAULT_URL, validation_alias=AliasChoices("WAREHOUSE_URL", "warehouse_url"))
+    superset_database_uri: str = Field(
+        f"sqlite:///{ROOT / '.local' / 'superset' / 'superset.db'}",
+        validation_alias=AliasChoices("SUPERSET_DATABASE_URI", "superset_database_uri"),
+        description="SQLAlchemy URL of Superset's metadata DB (ab_user, ab_role, ab_user_role)",
+    )
+    payroll_export_dir: Path = Field(
+        ROOT / ".local" / "payroll_exports",
+        validation_alias=AliasChoices("PAYROLL_EXPORT_DIR", "payroll_export_dir"),
+    )
+    secret_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("APPROVALS_SECRET_KEY", "secret_key"),
+        description="signs the session cookie and CSRF tokens; unset = a random key per process",
+    )
+    company_tz: str = Field("Europe/Moscow", validation_alias=AliasChoices("COMPANY_TZ", "company_tz"))
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _postgres(cls, value: str) -> str:
+        if not value.startswith("postgres"):
+            raise ValueError(f"WAREHOUSE_URL must be a postgresql:// URL, got {value.split('@')[-1]!r}")
+        return value
+
+    @field_validator("company_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"COMPANY_TZ must be an IANA time zone such as Europe/Moscow, got {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.company_tz)
