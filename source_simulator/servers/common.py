@@ -1,0 +1,60 @@
+"""Pieces every source's listing uses: query-parameter parsing, the ``moving`` clock creep,
+duplicate and malformed-row injection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+
+from .context import SimContext, request_key
+from .errors import SourceError
+from .faults import Injected, MalformedSpec, make_malformed, unit
+
+ErrorFactory = Callable[[int, str, str | None], SourceError]
+
+
+def int_param(request: Request, name: str, default: int | None, err: ErrorFactory, *,
+              minimum: int = 0) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise err(400, f"{name} must be an integer, got {raw!r}", name) from None
+    if value < minimum:
+        raise err(400, f"{name} must be >= {minimum}, got {value}", name)
+    return value
+
+
+def clock_for_page(c: SimContext, request: Request, continuation: bool) -> str:
+    """The clock a page is served at; under ``moving`` it creeps on continuation pages."""
+    if continuation and c.faults.hits("moving", request_key(request)):
+        return c.clock.creep(c.faults.config.moving_minutes)
+    return c.clock.get()
+
+
+def add_duplicate(c: SimContext, request: Request, items: list[Any], previous: Any | None) -> list[Any]:
+    """``duplicates``: the last row of the previous page repeated at the start of this one."""
+    if previous is not None and c.faults.hits("duplicates", request_key(request)):
+        return [previous, *items]
+    return items
+
+
+def add_malformed(c: SimContext, request: Request, source: str, entity: str, spec: MalformedSpec,
+                  items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``malformed``: one extra invalid row (a damaged copy of a real one) in this page."""
+    if not items:
+        return items
+    key = request_key(request)
+    if not c.faults.hits("malformed", key):
+        return items
+    seed = c.faults.config.seed
+    n = int(unit(seed, "malformed-n", key) * 1_000_000)
+    template = items[int(unit(seed, "malformed-template", key) * len(items))]
+    row, kind, bad_key = make_malformed(spec, template, n, unit(seed, "malformed-kind", key))
+    c.faults.record(Injected(source=source, entity=entity, kind=kind, key=bad_key, request=key))
+    at = int(unit(seed, "malformed-at", key) * (len(items) + 1))
+    return [*items[:at], row, *items[at:]]

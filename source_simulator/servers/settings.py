@@ -1,0 +1,28 @@
+"""Settings of the simulator's HTTP server (environment variables, overridable by the CLI)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServerSettings(BaseSettings):
+    """Credentials the server accepts and the company zone it speaks.
+
+    The names are the ones every part uses (../shared/spec/sources.md "Settings"), so the
+    extractors and the simulator agree on credentials by default.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    helpdesk_api_token: str = Field(default="demo-helpdesk-token", alias="HELPDESK_API_TOKEN")
+    schedule_token: str = Field(default="demo-schedule-token", alias="SCHEDULE_TOKEN")
+    onec_user: str = Field(default="odata", alias="ONEC_USER")
+    onec_password: str = Field(default="odata", alias="ONEC_PASSWORD")
+    company_tz: str | None = Field(default=None, alias="COMPANY_TZ")
+    # Faults (also switchable at runtime through POST /_sim/faults).
+    sim_faults: str = Field(default="", alias="SIM_FAULTS")
+    sim_fault_rate: float = Field(default=0.2, alias="SIM_FAULT_RATE")
+    sim_fault_seed: int = Field(default=7, alias="SIM_FAULT_SEED")
+    # Size of the LRU cache of ordered key lists (one entry per (listing, filter, clock)).
+    sim_key_cache_entries: int = Field(default=16, alias="SIM_KEY_CACHE_ENTRIES")
