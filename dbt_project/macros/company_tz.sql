@@ -1,0 +1,33 @@
+{#- The company time zone: var `company_tz`, else env COMPANY_TZ, else Europe/Moscow. -#}
+{% macro company_tz() -%}
+    {{- var('company_tz', none) or env_var('COMPANY_TZ', 'Europe/Moscow') -}}
+{%- endmacro %}
+
+{#- A naive company-local timestamp (1C) -> timestamptz. -#}
+{% macro local_to_tz(expr) -%}
+    (({{ expr }})::timestamp at time zone '{{ company_tz() }}')
+{%- endmacro %}
+
+{#- The row of an effective-dated register (valid_from/valid_to) in force at `ts`. -#}
+{% macro in_force(alias, ts) -%}
+    ({{ alias }}.valid_from <= {{ ts }} and ({{ alias }}.valid_to is null or {{ ts }} < {{ alias }}.valid_to))
+{%- endmacro %}
+
+{#- The value of a 1C bonus coefficient (code: SQL text expression) in force at `ts`. -#}
+{% macro coefficient_at(code_expr, ts) -%}
+    (
+        select bc.value
+        from {{ ref('stg_onec__bonus_coefficients') }} as bc
+        where bc.code = {{ code_expr }} and {{ in_force('bc', ts) }}
+    )
+{%- endmacro %}
+
+{#- Hours between two timestamptz as numeric. -#}
+{% macro hours_between(start_ts, end_ts) -%}
+    (extract(epoch from ({{ end_ts }}) - ({{ start_ts }})) / 3600.0)
+{%- endmacro %}
+
+{#- First day of the company-local month of a timestamptz. -#}
+{% macro period_start(ts) -%}
+    (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date
+{%- endmacro %}

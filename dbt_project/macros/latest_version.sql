@@ -1,0 +1,41 @@
+{#-
+  Latest version per key of an append-only raw table (one row per version; a row with
+  `_vanished_at` set records the record's disappearance from a full reload).
+
+  Returns a subquery with one row per key: every raw column of the newest version that is
+  not a disappearance row (newest = greatest `_load_id`, then `_loaded_at`), plus
+    `_record_vanished_at`  when the record disappeared after that version (null = present),
+    `_last_loaded_at`      the newest `_loaded_at` of any row of the key (incremental models
+                           reprocess a record when this moves),
+    `_version_count`       how many raw rows the key has.
+  A key that only has disappearance rows keeps its newest one (payload as the raw row has it).
+-#}
+{% macro latest_version(relation, key_columns) -%}
+{%- set part = key_columns | join(', ') -%}
+(
+    select
+        ranked.*,
+        case
+            when ranked._vanish_load_id is not null
+             and ranked._vanish_load_id > coalesce(ranked._alive_load_id, -1)
+            then ranked._vanish_at
+        end as _record_vanished_at
+    from (
+        select
+            v.*,
+            row_number() over (
+                partition by {{ part }}
+                order by (v._vanished_at is null) desc, v._load_id desc, v._loaded_at desc
+            ) as _version_rank,
+            max(v._loaded_at) over (partition by {{ part }}) as _last_loaded_at,
+            count(*) over (partition by {{ part }}) as _version_count,
+            max(case when v._vanished_at is null then v._load_id end)
+                over (partition by {{ part }}) as _alive_load_id,
+            max(case when v._vanished_at is not null then v._load_id end)
+                over (partition by {{ part }}) as _vanish_load_id,
+            max(v._vanished_at) over (partition by {{ part }}) as _vanish_at
+        from {{ relation }} as v
+    ) as ranked
+    where ranked._version_rank = 1
+)
+{%- endmacro %}

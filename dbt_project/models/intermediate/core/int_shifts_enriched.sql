@@ -1,0 +1,27 @@
+-- Shifts with hours and the duty rate in force at the actual start (duty shifts only).
+with
+
+shifts as (
+    select * from {{ ref('stg_schedule__shifts') }}
+)
+
+select
+    s.shift_id,
+    s.personnel_no,
+    s.email,
+    s.shift_type,
+    s.planned_start,
+    s.planned_end,
+    s.actual_start,
+    s.actual_end,
+    s.status,
+    round({{ hours_between('s.planned_start', 's.planned_end') }}, 2) as planned_hours,
+    round({{ hours_between('s.actual_start', 's.actual_end') }}, 2) as worked_hours,
+    s.shift_type like 'duty%' as is_duty,
+    s.is_deleted,
+    case when s.shift_type like 'duty%' and s.status = 'worked' then dt.rate end as duty_rate,
+    s.updated_at,
+    s._last_loaded_at as _source_loaded_at
+from shifts as s
+left join {{ ref('stg_onec__duty_tariffs') }} as dt
+    on dt.shift_type = s.shift_type and {{ in_force('dt', 's.actual_start') }}

@@ -1,0 +1,43 @@
+-- Sites across systems, one row per site_code: the registry sheet Объекты and the
+-- help-desk maintenance entities (parameter site_code).
+with
+
+registry as (
+    select * from {{ ref('stg_registry__sites') }}
+    where site_code is not null and vanished_at is null
+),
+
+helpdesk as (
+    select
+        s.*,
+        cm.client_inn as company_client_inn,
+        row_number() over (partition by s.site_code order by s.vanished_at nulls first, s.site_id) as rn
+    from {{ ref('stg_helpdesk__sites') }} as s
+    left join {{ ref('int_helpdesk_companies_matched') }} as cm on cm.company_id = s.company_id
+    where s.site_code is not null
+),
+
+codes as (
+    select site_code from registry
+    union
+    select site_code from helpdesk
+)
+
+select
+    c.site_code,
+    h.site_id as helpdesk_site_id,
+    coalesce(r.client_inn, h.company_client_inn) as client_inn,
+    coalesce(r.name, h.name) as name,
+    coalesce(r.address, h.address) as address,
+    r.region,
+    coalesce(r.lat, h.lat) as lat,
+    coalesce(r.lon, h.lon) as lon,
+    r.area_m2,
+    r.engineer_personnel_no as assigned_personnel_no,
+    h.timezone,
+    r.site_code is not null as in_registry,
+    h.site_id is not null as in_helpdesk,
+    greatest(r._last_loaded_at, h._last_loaded_at) as _loaded_at
+from codes as c
+left join registry as r on r.site_code = c.site_code
+left join helpdesk as h on h.site_code = c.site_code and h.rn = 1

@@ -1,0 +1,62 @@
+-- Time entries with the engineer (help-desk employee matched to a personnel number), the
+-- ticket's work type and client, the client's contract in force on the entry's local date
+-- (latest start date wins), and money: cost = hours x engineer hour cost of the work type,
+-- revenue (hourly_work only) = hours x client hourly rate, both tariffs at logged_at.
+with
+
+entries as (
+    select * from {{ ref('stg_helpdesk__time_entries') }}
+),
+
+tickets as (
+    select ticket_id, work_type, client_inn, site_code, equipment_serials, _source_loaded_at
+    from {{ ref('int_tickets_enriched') }}
+),
+
+contracts as (
+    select c.*, cl.inn as client_inn
+    from {{ ref('stg_onec__contracts') }} as c
+    join {{ ref('stg_onec__clients') }} as cl on cl.client_ref = c.client_ref
+    where not c.is_deleted
+),
+
+joined as (
+    select
+        e.time_entry_id,
+        e.ticket_id,
+        e.employee_id,
+        em.personnel_no,
+        e.logged_at,
+        (e.logged_at at time zone '{{ company_tz() }}')::date as logged_on,
+        e.hours,
+        e.activity,
+        e.comment,
+        e.vanished_at is not null as is_deleted,
+        t.work_type,
+        t.client_inn,
+        t.site_code,
+        t.equipment_serials,
+        greatest(e._last_loaded_at, t._source_loaded_at, em._loaded_at) as _source_loaded_at
+    from entries as e
+    left join tickets as t on t.ticket_id = e.ticket_id
+    left join {{ ref('int_helpdesk_employees_matched') }} as em on em.employee_id = e.employee_id
+)
+
+select
+    j.*,
+    (
+        select c.contract_ref
+        from contracts as c
+        where c.client_inn = j.client_inn
+          and c.start_date <= j.logged_on
+          and (c.end_date is null or j.logged_on <= c.end_date)
+        order by c.start_date desc, c.contract_ref
+        limit 1
+    ) as contract_ref,
+    st.engineer_cost as engineer_hour_cost,
+    st.client_rate as client_hour_rate,
+    round(j.hours * st.engineer_cost, 2) as cost_rub,
+    case when j.activity = 'hourly_work' then round(j.hours * st.client_rate, 2) end as revenue_rub
+from joined as j
+left join {{ ref('stg_onec__service_tariffs') }} as st
+    on st.work_type = j.work_type and {{ in_force('st', 'j.logged_at') }}

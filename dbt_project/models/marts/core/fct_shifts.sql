@@ -1,0 +1,18 @@
+-- One row per schedule shift (deleted ones kept, flagged is_deleted).
+select
+    shift_id,
+    personnel_no,
+    shift_type,
+    planned_start,
+    planned_end,
+    actual_start,
+    actual_end,
+    status,
+    planned_hours,
+    worked_hours,
+    is_duty,
+    is_deleted,
+    duty_rate,
+    email,
+    updated_at
+from {{ ref('int_shifts_enriched') }}

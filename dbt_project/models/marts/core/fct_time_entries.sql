@@ -1,0 +1,42 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='time_entry_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where is_deleted",
+    )
+}}
+-- One row per help-desk time entry, with the engineer, the ticket's work type and client,
+-- the contract in force on the entry's date and its money (see int_time_entries_enriched).
+-- Entries that vanished from the help desk are removed (a post-hook deletes the rows the
+-- batch flags is_deleted, so an incremental run removes them too).
+-- Incremental with a lookback (var lookback_days); a full refresh gives the same rows.
+with
+
+entries as (
+    select * from {{ ref('int_time_entries_enriched') }}
+    where {{ changed_records(money_at='logged_at') }}
+)
+
+select
+    time_entry_id,
+    ticket_id,
+    employee_id,
+    personnel_no,
+    logged_at,
+    hours,
+    activity,
+    work_type,
+    client_inn,
+    contract_ref,
+    logged_on,
+    site_code,
+    engineer_hour_cost,
+    client_hour_rate,
+    cost_rub,
+    revenue_rub,
+    comment,
+    is_deleted,
+    _source_loaded_at
+from entries

@@ -1,0 +1,148 @@
+-- Records whose engineer, client, site or equipment could not be matched across systems
+-- (sources.md "Identity"). Nothing is dropped from the dims and facts; this lists what
+-- failed, with the money the record carries where there is one (money_rub):
+--   help-desk employees: the ticket_points amounts (bonus rule 1) of their completed tickets;
+--   clients / companies: posted sales (1C) or hourly-work revenue (help desk).
+with
+
+employees as (
+    select
+        'helpdesk' as source_system,
+        'engineer' as entity,
+        em.employee_id::text as source_key,
+        em.unmatched_reason as reason,
+        (
+            select sum(round(t.completion_points
+                * {{ coefficient_at("'points_rate_rub'", 't.completed_at') }}, 2))
+            from {{ ref('int_tickets_enriched') }} as t
+            where t.assignee_employee_id = em.employee_id and t.completed_at is not null
+        ) as money_rub
+    from {{ ref('int_helpdesk_employees_matched') }} as em
+    where em.personnel_no is null and em.vanished_at is null
+),
+
+schedule_people as (
+    select
+        'schedule', 'engineer', i.personnel_no, 'personnel number not in 1C',
+        (
+            select sum(s.duty_rate) from {{ ref('int_shifts_enriched') }} as s
+            where s.personnel_no = i.personnel_no and not s.is_deleted
+        )
+    from {{ ref('int_engineer_identities') }} as i
+    where i.in_schedule and not i.in_onec
+),
+
+registry_people as (
+    select 'registry', 'engineer', r.engineer_personnel_no,
+        'engineer of site ' || r.site_code || ': personnel number unknown to 1C and the schedule',
+        null::numeric
+    from {{ ref('stg_registry__sites') }} as r
+    left join {{ ref('int_engineer_identities') }} as i on i.personnel_no = r.engineer_personnel_no
+    where r.engineer_personnel_no is not null and r.vanished_at is null
+      and not coalesce(i.in_onec or i.in_schedule, false)
+    union all
+    select 'registry', 'engineer', r.engineer_personnel_no,
+        'engineer of unit ' || r.serial_number || ': personnel number unknown to 1C and the schedule',
+        null::numeric
+    from {{ ref('stg_registry__equipment') }} as r
+    left join {{ ref('int_engineer_identities') }} as i on i.personnel_no = r.engineer_personnel_no
+    where r.engineer_personnel_no is not null and r.vanished_at is null
+      and not coalesce(i.in_onec or i.in_schedule, false)
+),
+
+companies as (
+    select 'helpdesk', 'client', c.company_id::text, c.unmatched_reason,
+        (
+            select sum(te.revenue_rub) from {{ ref('int_time_entries_enriched') }} as te
+            join {{ ref('stg_helpdesk__issues') }} as i on i.ticket_id = te.ticket_id
+            where i.company_id = c.company_id and not te.is_deleted
+        )
+    from {{ ref('int_helpdesk_companies_matched') }} as c
+    where c.unmatched_reason is not null and c.vanished_at is null
+),
+
+onec_clients as (
+    select 'onec', 'client', c.client_ref, 'no INN in 1C',
+        (
+            select sum(s.amount) from {{ ref('stg_onec__sales') }} as s
+            where s.client_ref = c.client_ref and s.posted and not s.deletion_mark
+        )
+    from {{ ref('stg_onec__clients') }} as c
+    where c.inn is null and not c.is_deleted
+),
+
+sales as (
+    select 'onec', 'client', s.document_ref, 'sales document of an unknown client (Контрагент_Key)',
+        case when s.posted and not s.deletion_mark then s.amount end
+    from {{ ref('int_sales_enriched') }} as s
+    where s.client_inn is null and not s.is_vanished
+),
+
+registry_clients as (
+    select 'registry', 'client', r.site_code, 'client INN ' || r.client_inn || ' of the site unknown to 1C', null::numeric
+    from {{ ref('stg_registry__sites') }} as r
+    where r.client_inn is not null and r.vanished_at is null
+      and not exists (select 1 from {{ ref('stg_onec__clients') }} as c where c.inn = r.client_inn)
+),
+
+helpdesk_sites as (
+    select 'helpdesk', 'site', s.site_id::text,
+        case when s.site_code is null then 'no site_code parameter'
+             else 'site_code ' || s.site_code || ' not in the registry' end,
+        null::numeric
+    from {{ ref('stg_helpdesk__sites') }} as s
+    where s.vanished_at is null
+      and (s.site_code is null or not exists (
+          select 1 from {{ ref('stg_registry__sites') }} as r
+          where r.site_code = s.site_code and r.vanished_at is null))
+),
+
+ticket_sites as (
+    select 'helpdesk', 'site', 'ticket ' || t.ticket_id, 'service object ' || t.site_id || ' unknown to the help-desk catalogue', null::numeric
+    from {{ ref('int_tickets_enriched') }} as t
+    where t.site_id is not null and t.site_code is null and t.vanished_at is null
+      and not exists (select 1 from {{ ref('stg_helpdesk__sites') }} as s where s.site_id = t.site_id)
+),
+
+helpdesk_equipment as (
+    select 'helpdesk', 'equipment', e.equipment_id::text,
+        case when e.serial_number is null then 'no serial number'
+             else 'serial ' || e.serial_number || ' not in the registry' end,
+        null::numeric
+    from {{ ref('stg_helpdesk__equipment') }} as e
+    where e.vanished_at is null
+      and (e.serial_number is null or not exists (
+          select 1 from {{ ref('stg_registry__equipment') }} as r
+          where r.serial_number = e.serial_number and r.vanished_at is null))
+),
+
+registry_equipment as (
+    select 'registry', 'site', r.serial_number, 'site ' || coalesce(r.site_code, '(empty)') || ' of the unit not in the registry', null::numeric
+    from {{ ref('stg_registry__equipment') }} as r
+    where r.vanished_at is null
+      and (r.site_code is null or not exists (
+          select 1 from {{ ref('stg_registry__sites') }} as s
+          where s.site_code = r.site_code and s.vanished_at is null))
+),
+
+unioned as (
+    select * from employees
+    union all select * from schedule_people
+    union all select * from registry_people
+    union all select * from companies
+    union all select * from onec_clients
+    union all select * from sales
+    union all select * from registry_clients
+    union all select * from helpdesk_sites
+    union all select * from ticket_sites
+    union all select * from helpdesk_equipment
+    union all select * from registry_equipment
+)
+
+select
+    source_system,
+    entity,
+    source_key,
+    reason,
+    money_rub
+from unioned

@@ -1,0 +1,25 @@
+-- 1C Document_РеализацияТоваровУслуг: sales (invoices); Date is company-local.
+with
+
+source as (
+    select * from {{ latest_version(source('raw_onec', 'sales'), ['ref_key']) }} as latest
+),
+
+renamed as (
+    select
+        ref_key::text as document_ref,
+        data_version,
+        payload ->> 'Number' as number,
+        {{ onec_ts("payload ->> 'Date'") }} as doc_date,
+        {{ onec_ref("payload ->> 'Контрагент_Key'") }} as client_ref,
+        {{ onec_ref("payload ->> 'Договор_Key'") }} as contract_ref,
+        {{ to_numeric("payload ->> 'СуммаДокумента'") }} as amount,
+        coalesce({{ to_bool("payload ->> 'Posted'") }}, false) as posted,
+        coalesce(deletion_mark, false) as deletion_mark,
+        _record_vanished_at is not null as is_vanished,
+        _record_vanished_at as vanished_at,
+        _last_loaded_at
+    from source
+)
+
+select * from renamed
