@@ -1,0 +1,51 @@
+"""`python -m extractors run [--source helpdesk ...] [--entity issues ...]`"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from extractors.common.runner import EntityResult
+from extractors.run import SOURCES, extract
+
+cli = typer.Typer(add_completion=False, help="Extract the sources into the raw_* schemas of the warehouse.")
+
+
+@cli.callback()
+def main() -> None:
+    """Extractors of the four sources (settings from the environment; see docs/extractors.md)."""
+
+
+@cli.command()
+def run(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help=f"one of {', '.join(SOURCES)}; repeatable")] = None,
+    entity: Annotated[list[str] | None, typer.Option("--entity", "-e", help="raw table name; repeatable")] = None,
+) -> None:
+    """Extract every configured source (or the chosen ones) once; exit 1 if any entity failed."""
+    try:
+        results = extract(source or None, entity or None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console = Console()
+    table = Table(title="extraction")
+    for col in ("source", "entity", "status", "seen", "inserted", "rejected", "vanished", "seconds"):
+        table.add_column(col, justify="right" if col not in ("source", "entity", "status") else "left")
+    failures = []
+    for r in results:
+        if isinstance(r, EntityResult):
+            table.add_row(r.source, r.entity, r.status, str(r.rows_seen), str(r.rows_inserted),
+                          str(r.rows_rejected), str(r.rows_vanished), f"{r.seconds:.1f}")
+        else:
+            failures.append(r)
+    console.print(table)
+    for exc in failures:
+        console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")
+    if failures:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,1 @@
+"""Shared plumbing of the extractors: settings, HTTP with retries, the raw loader, bookkeeping."""

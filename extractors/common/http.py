@@ -1,0 +1,177 @@
+"""HTTP with retries: exponential backoff with jitter on 429/5xx/timeouts, honouring Retry-After.
+
+`SourceHttp.get_json` is the one way the extractors talk HTTP. When retries run out it raises
+`SourceError` naming the source, the URL with its secrets stripped, and the last status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import stamina
+from aiolimiter import AsyncLimiter
+
+from extractors.common.settings import RetrySettings
+
+SECRET_PARAMS = {"api_token", "token", "password", "access_token", "apikey", "api_key"}
+
+
+class SourceError(RuntimeError):
+    """A source could not be read (after retries, or with a non-retryable answer)."""
+
+    def __init__(self, source: str, url: str, message: str, status: int | None = None):
+        self.source = source
+        self.url = redact(url)
+        self.status = status
+        where = f"{source}: GET {self.url}"
+        super().__init__(f"{where}: {message}" + (f" (HTTP {status})" if status else ""))
+
+
+class RetryableStatus(Exception):
+    def __init__(self, status: int, retry_after: float | None, body: str):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+        self.body = body
+
+
+class BadBody(Exception):
+    """A 2xx answer whose body is not the JSON it should be (truncated, garbage)."""
+
+
+def redact(url: str | httpx.URL) -> str:
+    """The URL without credentials: user:password and token-like query parameters removed."""
+    parts = urlsplit(str(url))
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    query = urlencode(
+        [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(value))
+    with contextlib.suppress(TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class SourceHttp:
+    """An async httpx client for one source with bounded concurrency, rate limit and retries."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        retry: RetrySettings | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.source = source
+        self.retry = retry or RetrySettings()
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            params=dict(params or {}),
+            headers=dict(headers or {}),
+            auth=auth,
+            timeout=httpx.Timeout(self.retry.http_timeout_s),
+            limits=httpx.Limits(max_connections=self.retry.concurrency, max_keepalive_connections=self.retry.concurrency),
+            transport=transport,
+            follow_redirects=True,
+        )
+        self.limiter = AsyncLimiter(self.retry.max_rps, 1) if self.retry.max_rps > 0 else None
+        self.requests = 0
+        self.retries = 0
+
+    async def __aenter__(self) -> SourceHttp:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    def _backoff(self, exc: Exception) -> bool | float:
+        if isinstance(exc, RetryableStatus):
+            if exc.retry_after is not None:
+                return min(exc.retry_after, self.retry.max_retry_after_s)
+            return True
+        return isinstance(exc, httpx.TimeoutException | httpx.TransportError | BadBody)
+
+    async def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        return await self._get(path, params, parse=False)
+
+    async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return await self._get(path, params, parse=True)
+
+    async def _get(self, path: str, params: Mapping[str, Any] | None, *, parse: bool) -> Any:
+        url = self.client.build_request("GET", path, params=params).url
+        attempt_no = 0
+        started = time.monotonic()
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._backoff,
+                attempts=self.retry.attempts,
+                timeout=self.retry.total_timeout_s,
+                wait_initial=self.retry.wait_initial_s,
+                wait_max=self.retry.wait_max_s,
+                wait_jitter=self.retry.wait_jitter_s,
+            ):
+                with attempt:
+                    attempt_no += 1
+                    if attempt_no > 1:
+                        self.retries += 1
+                    return await self._once(path, params, parse=parse)
+        except RetryableStatus as exc:
+            raise SourceError(
+                self.source, str(url),
+                f"gave up after {attempt_no} attempts in {time.monotonic() - started:.1f}s: {_short(exc.body)}",
+                exc.status,
+            ) from exc
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise SourceError(
+                self.source, str(url),
+                f"gave up after {attempt_no} attempts: {type(exc).__name__}: {exc}",
+            ) from exc
+        except BadBody as exc:
+            raise SourceError(self.source, str(url), f"gave up after {attempt_no} attempts: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(self, path: str, params: Mapping[str, Any] | None, *, parse: bool) -> Any:
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        self.requests += 1
+        resp = await self.client.get(path, params=params)
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise RetryableStatus(resp.status_code, parse_retry_after(resp.headers.get("Retry-After")), resp.text)
+        if resp.status_code >= 400:
+            raise SourceError(self.source, str(resp.request.url), f"refused: {_short(resp.text)}", resp.status_code)
+        if not parse:
+            return resp.content
+        try:
+            return json.loads(resp.content)
+        except ValueError as exc:
+            raise BadBody(f"the answer is not JSON ({exc}): {_short(resp.text, 120)}") from exc

@@ -1,0 +1,376 @@
+"""The raw layer: table specs, DDL, and the COPY-based append-only loader.
+
+Each entity table holds its typed key column(s), a few typed columns (`updated_at`, ...),
+`payload jsonb` (the record exactly as received), `_payload_hash` (sha256 of the canonical
+payload), `_load_id`, `_loaded_at` and `_vanished_at`.
+
+Two ways a version row is appended:
+- incremental feeds (`full_reload=False`): a record is new when no row with the same key and
+  payload hash exists (unique index on key + hash): overlapping re-reads insert nothing;
+- full reloads (`full_reload=True`: help-desk dictionaries, 1C, registry): a record is new when
+  it differs from the latest row of its key (so a revert A -> B -> A is three rows), and a key
+  missing from a complete reload gets a `_vanished_at` row (never a delete).
+Rows arrive by COPY into a temporary stage table, then one set-based insert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    pgtype: str
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    source: str
+    table: str
+    keys: tuple[Column, ...]
+    extra: tuple[Column, ...] = ()
+    full_reload: bool = False
+    description: str = ""
+
+    @property
+    def schema(self) -> str:
+        return f"raw_{self.source}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.source}.{self.table}"
+
+    @property
+    def typed(self) -> tuple[Column, ...]:
+        return self.keys + self.extra
+
+    @property
+    def key_names(self) -> list[str]:
+        return [c.name for c in self.keys]
+
+    def ident(self) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
+
+
+@dataclass
+class RawRecord:
+    """One validated record: typed column values (in `spec.typed` order) and the payload as received."""
+
+    values: tuple[Any, ...]
+    payload: dict[str, Any]
+    hash_payload: dict[str, Any] | None = None  # what the hash covers, if not the whole payload
+
+    def payload_json(self) -> str:
+        return canonical_json(self.payload)
+
+    def payload_hash(self) -> str:
+        return payload_hash(self.hash_payload if self.hash_payload is not None else self.payload)
+
+
+@dataclass
+class Reject:
+    entity: str
+    source_key: str | None
+    reason: str
+    raw_text: str
+    sheet: str | None = None
+    row_number: int | None = None
+    column_name: str | None = None
+
+    def hash(self) -> str:
+        text = "\x1f".join(
+            str(x) for x in (self.raw_text, self.reason, self.sheet, self.row_number, self.column_name)
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class BatchResult:
+    seen: int = 0
+    inserted: int = 0
+    rejected: int = 0
+    vanished: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, other: BatchResult) -> None:
+        self.seen += other.seen
+        self.inserted += other.inserted
+        self.rejected += other.rejected
+        self.vanished += other.vanished
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def payload_hash(obj: Any) -> str:
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------ DDL
+META_DDL = """
+create schema if not exists raw_meta;
+create table if not exists raw_meta.loads (
+    load_id bigserial primary key,
+    run_id text,
+    source text not null,
+    entity text not null,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    cursor_before text,
+    cursor_after text,
+    rows_seen bigint not null default 0,
+    rows_inserted bigint not null default 0,
+    rows_rejected bigint not null default 0,
+    rows_vanished bigint not null default 0,
+    status text not null default 'running' check (status in ('running', 'success', 'failed')),
+    error text
+);
+create index if not exists loads_source_entity_ix on raw_meta.loads (source, entity, load_id desc);
+"""
+
+
+def schema_ddl(source: str) -> sql.Composed:
+    schema = sql.Identifier(f"raw_{source}")
+    return sql.SQL(
+        """
+create schema if not exists {schema};
+create table if not exists {schema}.rejects (
+    reject_id bigserial primary key,
+    entity text not null,
+    source_key text,
+    reason text not null,
+    raw_text text not null,
+    sheet text,
+    row_number integer,
+    column_name text,
+    _reject_hash text not null,
+    _load_id bigint not null,
+    _loaded_at timestamptz not null default now()
+);
+create unique index if not exists rejects_once_uq on {schema}.rejects (entity, _reject_hash);
+"""
+    ).format(schema=schema)
+
+
+def table_ddl(spec: EntitySpec) -> sql.Composed:
+    cols = [
+        sql.SQL("{} {}{}").format(
+            sql.Identifier(c.name), sql.SQL(c.pgtype), sql.SQL(" not null" if c in spec.keys else "")
+        )
+        for c in spec.typed
+    ]
+    cols += [
+        sql.SQL("payload jsonb not null"),
+        sql.SQL("_payload_hash text not null"),
+        sql.SQL("_load_id bigint not null"),
+        sql.SQL("_loaded_at timestamptz not null default now()"),
+        sql.SQL("_vanished_at timestamptz"),
+    ]
+    keys = sql.SQL(", ").join(sql.Identifier(k) for k in spec.key_names)
+    stmts = [
+        sql.SQL("create table if not exists {t} ({cols})").format(t=spec.ident(), cols=sql.SQL(", ").join(cols)),
+        sql.SQL("create index if not exists {ix} on {t} ({keys}, _load_id)").format(
+            ix=sql.Identifier(f"{spec.table}_key_load_ix"), t=spec.ident(), keys=keys
+        ),
+    ]
+    if not spec.full_reload:
+        stmts.append(
+            sql.SQL("create unique index if not exists {ix} on {t} ({keys}, _payload_hash) where _vanished_at is null").format(
+                ix=sql.Identifier(f"{spec.table}_version_uq"), t=spec.ident(), keys=keys
+            )
+        )
+    return sql.SQL(";\n").join(stmts)
+
+
+def ensure_raw_schema(conn: psycopg.Connection, specs: Sequence[EntitySpec]) -> None:
+    """Create raw_meta and every schema/table of `specs` (idempotent, serialised by a lock)."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('extractors:ddl'))")
+        conn.execute(META_DDL)
+        for source in sorted({s.source for s in specs}):
+            conn.execute(schema_ddl(source))
+        for spec in specs:
+            conn.execute(table_ddl(spec))
+
+
+# ------------------------------------------------------------------------------------ loader
+STAGE = "_stage"
+
+
+class RawWriter:
+    """Writes one entity's records of one load through a temporary stage table.
+
+    Incremental: `write(records, rejects, cursor_after)` copies, inserts and advances the
+    cursor in one transaction. Full reload: `stage(records)` only copies into the stage
+    (kept for the session); `finish_full_reload()` inserts, marks vanished keys and commits.
+    """
+
+    def __init__(self, conn: psycopg.AsyncConnection, spec: EntitySpec, load_id: int, max_vanish_share: float = 0.5):
+        self.conn = conn
+        self.spec = spec
+        self.load_id = load_id
+        self.max_vanish_share = max_vanish_share
+        self._stage_ready = False
+        self._seq = 0
+
+    async def _ensure_stage(self) -> None:
+        if self._stage_ready:
+            return
+        cols = [sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pgtype)) for c in self.spec.typed]
+        cols += [sql.SQL("payload jsonb"), sql.SQL("_payload_hash text"), sql.SQL("_seq bigint")]
+        await self.conn.execute(
+            sql.SQL("create temporary table if not exists {s} ({cols})").format(
+                s=sql.Identifier(STAGE), cols=sql.SQL(", ").join(cols)
+            )
+        )
+        await self.conn.execute(sql.SQL("truncate {s}").format(s=sql.Identifier(STAGE)))
+        self._stage_ready = True
+
+    async def _copy(self, records: Sequence[RawRecord]) -> None:
+        names = [c.name for c in self.spec.typed] + ["payload", "_payload_hash", "_seq"]
+        stmt = sql.SQL("copy {s} ({cols}) from stdin").format(
+            s=sql.Identifier(STAGE), cols=sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        )
+        async with self.conn.cursor().copy(stmt) as copy:
+            for rec in records:
+                self._seq += 1
+                await copy.write_row((*rec.values, rec.payload_json(), rec.payload_hash(), self._seq))
+
+    async def _insert_rejects(self, rejects: Sequence[Reject]) -> int:
+        if not rejects:
+            return 0
+        rejects = list({r.hash(): r for r in rejects}.values())
+        async with self.conn.cursor() as cur:
+            await cur.executemany(
+                sql.SQL(
+                    "insert into {s}.rejects (entity, source_key, reason, raw_text, sheet, row_number, column_name,"
+                    " _reject_hash, _load_id) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " on conflict (entity, _reject_hash) do nothing"
+                ).format(s=sql.Identifier(self.spec.schema)),
+                [
+                    (r.entity, r.source_key, r.reason, r.raw_text, r.sheet, r.row_number, r.column_name,
+                     r.hash(), self.load_id)
+                    for r in rejects
+                ],
+            )
+        return len(rejects)
+
+    def _cols(self, prefix: str = "") -> sql.Composable:
+        names = [c.name for c in self.spec.typed] + ["payload", "_payload_hash"]
+        return sql.SQL(", ").join(sql.SQL(prefix) + sql.Identifier(n) for n in names)
+
+    def _key_match(self, a: str, b: str) -> sql.Composable:
+        return sql.SQL(" and ").join(
+            sql.SQL("{a}.{k} = {b}.{k}").format(a=sql.Identifier(a), b=sql.Identifier(b), k=sql.Identifier(k))
+            for k in self.spec.key_names
+        )
+
+    async def _update_load(self, seen: int, inserted: int, rejected: int, vanished: int, cursor_after: str | None) -> None:
+        await self.conn.execute(
+            "update raw_meta.loads set rows_seen = rows_seen + %s, rows_inserted = rows_inserted + %s,"
+            " rows_rejected = rows_rejected + %s, rows_vanished = rows_vanished + %s,"
+            " cursor_after = coalesce(%s, cursor_after) where load_id = %s",
+            (seen, inserted, rejected, vanished, cursor_after, self.load_id),
+        )
+
+    async def write(self, records: Sequence[RawRecord], rejects: Sequence[Reject], cursor_after: str | None) -> BatchResult:
+        """Incremental: append new versions, record rejects and advance the cursor atomically."""
+        assert not self.spec.full_reload
+        await self._ensure_stage()
+        keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.spec.key_names)
+        async with self.conn.transaction():
+            await self.conn.execute(sql.SQL("truncate {s}").format(s=sql.Identifier(STAGE)))
+            if records:
+                await self._copy(records)
+            cur = await self.conn.execute(
+                sql.SQL(
+                    "insert into {t} ({cols}, _load_id) "
+                    "select distinct on ({keys}, _payload_hash) {cols}, %s from {s} s "
+                    "where not exists (select 1 from {t} t where {match} and t._payload_hash = s._payload_hash"
+                    " and t._vanished_at is null) "
+                    "order by {keys}, _payload_hash, _seq "
+                    "on conflict ({keys}, _payload_hash) where _vanished_at is null do nothing"
+                ).format(
+                    t=self.spec.ident(), cols=self._cols(), keys=keys, s=sql.Identifier(STAGE),
+                    match=self._key_match("t", "s"),
+                ),
+                (self.load_id,),
+            )
+            inserted = cur.rowcount
+            rejected = await self._insert_rejects(rejects)
+            await self._update_load(len(records) + len(rejects), inserted, rejected, 0, cursor_after)
+        return BatchResult(seen=len(records) + len(rejects), inserted=inserted, rejected=rejected)
+
+    async def stage(self, records: Sequence[RawRecord]) -> None:
+        """Full reload: copy a page into the stage (no commit of raw rows yet)."""
+        assert self.spec.full_reload
+        await self._ensure_stage()
+        if records:
+            await self._copy(records)
+
+    async def finish_full_reload(self, rejects: Sequence[Reject], seen: int, cursor_after: str | None = None) -> BatchResult:
+        """Append changed versions and vanished markers, record rejects; one transaction."""
+        assert self.spec.full_reload
+        await self._ensure_stage()
+        keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.spec.key_names)
+        t, s = self.spec.ident(), sql.Identifier(STAGE)
+        latest = sql.SQL(
+            "select distinct on ({keys}) * from {t} order by {keys}, _load_id desc, _vanished_at desc nulls last"
+        ).format(keys=keys, t=t)
+        async with self.conn.transaction():
+            await self.conn.execute(sql.SQL("lock table {t} in share row exclusive mode").format(t=t))
+            cur = await self.conn.execute(
+                sql.SQL(
+                    "with latest as ({latest}), incoming as ("
+                    " select distinct on ({keys}) * from {s} order by {keys}, _seq desc) "
+                    "insert into {t} ({cols}, _load_id) "
+                    "select {icols}, %s from incoming i left join latest l on {match} "
+                    "where l._payload_hash is null or l._payload_hash <> i._payload_hash or l._vanished_at is not null"
+                ).format(
+                    latest=latest, keys=keys, s=s, t=t, cols=self._cols(), icols=self._cols("i."),
+                    match=self._key_match("l", "i"),
+                ),
+                (self.load_id,),
+            )
+            inserted = cur.rowcount
+            # keys present before and missing from this complete reload
+            cur = await self.conn.execute(
+                sql.SQL(
+                    "with latest as ({latest}) select count(*) filter (where _vanished_at is null),"
+                    " count(*) filter (where _vanished_at is null and not exists"
+                    " (select 1 from {s} i where {match})) from latest l"
+                ).format(latest=latest, s=s, match=self._key_match("l", "i")),
+            )
+            live, missing = await cur.fetchone()  # type: ignore[misc]
+            if missing and live >= 10 and missing > self.max_vanish_share * live:
+                raise RuntimeError(
+                    f"{self.spec.name}: the reload lacks {missing} of {live} known records; refusing to mark so many"
+                    " vanished (a partial answer from the source?)"
+                )
+            vanished = 0
+            if missing:
+                cur = await self.conn.execute(
+                    sql.SQL(
+                        "with latest as ({latest}) insert into {t} ({cols}, _load_id, _vanished_at) "
+                        "select {lcols}, %s, now() from latest l where l._vanished_at is null and not exists"
+                        " (select 1 from {s} i where {match})"
+                    ).format(
+                        latest=latest, t=t, cols=self._cols(), lcols=self._cols("l."), s=s,
+                        match=self._key_match("l", "i"),
+                    ),
+                    (self.load_id,),
+                )
+                vanished = cur.rowcount
+            rejected = await self._insert_rejects(rejects)
+            await self._update_load(seen, inserted, rejected, vanished, cursor_after)
+            await self.conn.execute(sql.SQL("truncate {s}").format(s=s))
+        return BatchResult(seen=seen, inserted=inserted, rejected=rejected, vanished=vanished)

@@ -1,0 +1,77 @@
+"""Running one entity's load: lock, cursor, loads row, writer, outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from extractors.common.loads import entity_lock, finish_load, last_cursor, start_load
+from extractors.common.raw import EntitySpec, RawWriter
+from warehouse import _plain
+
+
+@dataclass
+class LoadContext:
+    conn: psycopg.AsyncConnection
+    spec: EntitySpec
+    writer: RawWriter
+    cursor_before: str | None
+    load_id: int
+    run_id: str
+
+
+@dataclass
+class EntityResult:
+    source: str
+    entity: str
+    load_id: int
+    status: str
+    rows_seen: int = 0
+    rows_inserted: int = 0
+    rows_rejected: int = 0
+    rows_vanished: int = 0
+    cursor_before: str | None = None
+    cursor_after: str | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+Body = Callable[[LoadContext], Awaitable[None]]
+
+
+async def run_load(db_url: str, spec: EntitySpec, run_id: str, body: Body) -> EntityResult:
+    """Run `body` as one load of `spec`; failures are recorded in raw_meta.loads and re-raised."""
+    started = time.monotonic()
+    conn = await psycopg.AsyncConnection.connect(_plain(db_url), autocommit=True)
+    async with conn, entity_lock(conn, spec):
+        cursor = await last_cursor(conn, spec)
+        load_id = await start_load(conn, spec, run_id, cursor)
+        ctx = LoadContext(conn, spec, RawWriter(conn, spec, load_id), cursor, load_id, run_id)
+        try:
+            await body(ctx)
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    await conn.rollback()
+                await finish_load(conn, load_id, f"{type(exc).__name__}: {exc}")
+            raise
+        await finish_load(conn, load_id, None)
+        cur = await conn.execute(
+            "select status, rows_seen, rows_inserted, rows_rejected, rows_vanished, cursor_before, cursor_after,"
+            " error from raw_meta.loads where load_id = %s",
+            (load_id,),
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return EntityResult(
+        spec.source, spec.table, load_id, row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+        time.monotonic() - started, row[7],
+    )

@@ -1,0 +1,197 @@
+"""Help-desk HTTP client: the two paging schemes of Okdesk API v1.
+
+`issue_pages` reads `/issues/list` (page-number paging sorted by `updated_at`) with keyset-like
+restarts: after each full page it re-issues `updated_since` = the minute of the page's last
+`updated_at` (less one minute: the filter has minute precision) from page 1, so rows that shift
+between pages while records change cannot be skipped; rows seen twice are dropped by
+(id, updated_at). Only when a whole page falls inside the restart minute does it step to page 2,
+3, ...; a region read that way is re-read until a pass brings nothing new.
+
+`id_pages` reads the `page[from_id]` lists (dictionaries and the extension feeds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+import httpx
+
+from extractors.common.http import SourceError, SourceHttp
+from extractors.common.settings import RetrySettings
+from extractors.helpdesk.settings import HelpdeskSettings
+
+SINCE_FORMAT = "%d-%m-%Y %H:%M"
+MAX_VERIFY_PASSES = 5
+
+
+def parse_ts(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo is not None else None
+
+
+def since_minute(ts: datetime, tz: tzinfo, overlap_minutes: int = 1) -> datetime:
+    """The minute to restart from: `ts` in the account zone, floored, less the overlap."""
+    local = ts.astimezone(tz).replace(second=0, microsecond=0)
+    return local - timedelta(minutes=overlap_minutes)
+
+
+def format_since(ts: datetime, tz: tzinfo) -> str:
+    return ts.astimezone(tz).strftime(SINCE_FORMAT)
+
+
+@dataclass
+class IssuePage:
+    rows: list[Any]          # new rows (not seen earlier in this run)
+    safe_cursor: datetime | None  # everything updated before this instant has been read
+
+
+class HelpdeskClient:
+    def __init__(
+        self,
+        settings: HelpdeskSettings,
+        tz: tzinfo,
+        retry: RetrySettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.settings = settings
+        self.tz = tz
+        self.http = SourceHttp(
+            "helpdesk",
+            settings.url.rstrip("/") + "/api/v1",
+            retry,
+            params={"api_token": settings.api_token.get_secret_value()},
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> HelpdeskClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.__aexit__(*exc)
+
+    async def _list(self, path: str, params: dict[str, Any]) -> list[Any]:
+        data = await self.http.get_json(path, params)
+        if not isinstance(data, list):
+            raise SourceError("helpdesk", str(self.http.client.base_url) + path,
+                              f"expected a JSON array, got {type(data).__name__}")
+        return data
+
+    # -------------------------------------------------------------- /issues/list
+    async def issue_pages(self, since: datetime | None) -> AsyncIterator[IssuePage]:
+        size = self.settings.issues_page_size
+        seen: set[tuple[Any, Any]] = set()
+
+        def fresh(rows: list[Any]) -> list[Any]:
+            out = []
+            for r in rows:
+                key = (r.get("id"), r.get("updated_at")) if isinstance(r, dict) else (None, repr(r))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(r)
+            return out
+
+        def last_minute(rows: list[Any], default: datetime | None) -> datetime | None:
+            stamps = [t for t in (parse_ts(r.get("updated_at")) for r in rows if isinstance(r, dict)) if t]
+            return since_minute(max(stamps), self.tz) if stamps else default
+
+        async def fetch(s: datetime | None, page: int) -> list[Any]:
+            params: dict[str, Any] = {
+                "page[number]": page, "page[size]": size,
+                "sorting[field]": "updated_at", "sorting[direction]": "forward",
+            }
+            if s is not None:
+                params["updated_since"] = format_since(s, self.tz)
+            return await self._list("/issues/list", params)
+
+        s = since
+        max_seen: datetime | None = None
+        while True:
+            rows = await fetch(s, 1)
+            new = fresh(rows)
+            for r in new:
+                t = parse_ts(r.get("updated_at")) if isinstance(r, dict) else None
+                if t and (max_seen is None or t > max_seen):
+                    max_seen = t
+            nxt = last_minute(rows, s)
+            if len(rows) < size:
+                yield IssuePage(new, max_seen if max_seen is not None else s)
+                return
+            if nxt is None:
+                raise SourceError("helpdesk", "/issues/list", "a full page without a readable updated_at: cannot page on")
+            if s is None or nxt > s:
+                yield IssuePage(new, s)
+                s = nxt
+                continue
+            # a whole page inside the restart minute: step through pages, re-reading the region
+            # until a pass brings nothing new (rows that shift between pages cannot hide)
+            yield IssuePage(new, s)
+            region_end: datetime | None = None
+            short = False
+            for _pass in range(MAX_VERIFY_PASSES):
+                found_new = False
+                page = 2
+                while True:
+                    rows = await fetch(s, page)
+                    new = fresh(rows)
+                    found_new = found_new or bool(new)
+                    for r in new:
+                        t = parse_ts(r.get("updated_at")) if isinstance(r, dict) else None
+                        if t and (max_seen is None or t > max_seen):
+                            max_seen = t
+                    yield IssuePage(new, s)
+                    nxt = last_minute(rows, s)
+                    if len(rows) < size or (nxt is not None and nxt > s):
+                        short = len(rows) < size
+                        region_end = nxt
+                        break
+                    page += 1
+                if not found_new:
+                    break
+                # something new turned up: re-read page 1 too on the next pass
+                first = fresh(await fetch(s, 1))
+                if first:
+                    yield IssuePage(first, s)
+            if short:
+                yield IssuePage([], max_seen if max_seen is not None else s)
+                return
+            s = region_end
+
+    # -------------------------------------------------------------- page[from_id] lists
+    async def id_pages(self, path: str, extra: dict[str, Any] | None = None) -> AsyncIterator[list[Any]]:
+        size = self.settings.list_page_size
+        from_id: int | None = None
+        seen: set[Any] = set()
+        while True:
+            params: dict[str, Any] = {"page[size]": size, "page[direction]": "forward", **(extra or {})}
+            if from_id is not None:
+                params["page[from_id]"] = from_id
+            rows = await self._list(path, params)
+            new = []
+            for r in rows:
+                rid = r.get("id") if isinstance(r, dict) else None
+                if rid is None or rid not in seen:
+                    if rid is not None:
+                        seen.add(rid)
+                    new.append(r)
+            yield new
+            ids = [r["id"] for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int)]
+            if len(rows) < size or not ids:
+                return
+            if from_id is not None and max(ids) <= from_id:
+                raise SourceError("helpdesk", path, f"page[from_id]={from_id} did not advance (max id {max(ids)})")
+            from_id = max(ids)
+
+    async def issue_time_entries(self, issue_id: int) -> dict[str, Any]:
+        data = await self.http.get_json(f"/issues/{issue_id}/time_entries")
+        if not isinstance(data, dict) or not isinstance(data.get("time_entries"), list):
+            raise SourceError("helpdesk", f"/issues/{issue_id}/time_entries",
+                              "expected {\"spent_time_total\": n, \"time_entries\": [...]}")
+        return data

@@ -1,0 +1,204 @@
+"""Help-desk loads: one function per raw_helpdesk table."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractors.common.http import SourceError
+from extractors.common.raw import Column, EntitySpec, RawRecord, Reject
+from extractors.common.runner import LoadContext
+from extractors.common.validate import raw_text, split_records
+from extractors.helpdesk import models as m
+from extractors.helpdesk.client import HelpdeskClient, format_since, parse_ts, since_minute
+
+ID = Column("id", "bigint")
+UPDATED = Column("updated_at", "timestamptz")
+ISSUE_ID = Column("issue_id", "bigint")
+
+ISSUES = EntitySpec("helpdesk", "issues", (ID,), (UPDATED,), description="Help-desk tickets, one row per version")
+STATUS_HISTORY = EntitySpec("helpdesk", "status_history", (ID,), (ISSUE_ID, UPDATED),
+                            description="Ticket status changes (extension feed)")
+TIME_ENTRIES = EntitySpec("helpdesk", "time_entries", (ID,), (ISSUE_ID, UPDATED),
+                          description="Logged work (extension feed, or per issue in okdesk mode)")
+EMPLOYEES = EntitySpec("helpdesk", "employees", (ID,), full_reload=True, description="Help-desk employees")
+COMPANIES = EntitySpec("helpdesk", "companies", (ID,), full_reload=True, description="Client companies")
+MAINTENANCE_ENTITIES = EntitySpec("helpdesk", "maintenance_entities", (ID,), (UPDATED,), full_reload=True,
+                                  description="Serviced sites")
+EQUIPMENTS = EntitySpec("helpdesk", "equipments", (ID,), full_reload=True, description="Equipment units")
+
+SPECS = [ISSUES, STATUS_HISTORY, TIME_ENTRIES, EMPLOYEES, COMPANIES, MAINTENANCE_ENTITIES, EQUIPMENTS]
+OKDESK_CURSOR = "issues_load:"
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _iso(ts: datetime | None) -> str | None:
+    return ts.isoformat() if ts else None
+
+
+def _cursor_ts(cursor: str | None) -> datetime | None:
+    return parse_ts(cursor) if cursor and not cursor.startswith(OKDESK_CURSOR) else None
+
+
+# ------------------------------------------------------------------ issues (page-number feed)
+async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
+    before = _cursor_ts(ctx.cursor_before)
+    since = since_minute(before, client.tz) if before else None
+    records: list[RawRecord] = []
+    rejects: list[Reject] = []
+    pages = 0
+    cursor: datetime | None = before
+    async for page in client.issue_pages(since):
+        good, bad, _ = split_records("issues", page.rows, m.Issue, lambda i: (i.id, i.updated_at), ["id"])
+        records += good
+        rejects += bad
+        pages += 1
+        cursor = _later(cursor, page.safe_cursor)
+        if pages % client.settings.batch_pages == 0:
+            await ctx.writer.write(records, rejects, _iso(cursor))
+            records, rejects = [], []
+    await ctx.writer.write(records, rejects, _iso(cursor))
+
+
+# ------------------------------------------------------------------ from_id feeds with updated_since
+async def _load_id_feed(
+    ctx: LoadContext,
+    client: HelpdeskClient,
+    path: str,
+    model: type[BaseModel],
+    to_values: Callable[[Any], tuple[Any, ...]],
+) -> None:
+    before = _cursor_ts(ctx.cursor_before)
+    extra: dict[str, Any] = {}
+    if before is not None:
+        since = since_minute(before, client.tz, client.settings.lookback_minutes)
+        extra["updated_since"] = format_since(since, client.tz)
+    records: list[RawRecord] = []
+    rejects: list[Reject] = []
+    max_seen = before
+    pages = 0
+    async for rows in client.id_pages(path, extra):
+        good, bad, objs = split_records(ctx.spec.table, rows, model, to_values, ["id"])
+        records += good
+        rejects += bad
+        for o in objs:
+            max_seen = _later(max_seen, getattr(o, "updated_at", None))
+        pages += 1
+        if pages % client.settings.batch_pages == 0:
+            # id-ordered: the cursor can move only once the whole feed has been read
+            await ctx.writer.write(records, rejects, None)
+            records, rejects = [], []
+    await ctx.writer.write(records, rejects, _iso(max_seen))
+
+
+async def load_status_history(ctx: LoadContext, client: HelpdeskClient) -> None:
+    await _load_id_feed(ctx, client, "/issues/status_history", m.StatusChange,
+                        lambda o: (o.id, o.issue_id, o.updated_at))
+
+
+async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:
+    if client.settings.mode == "okdesk":
+        await _load_time_entries_per_issue(ctx, client)
+    else:
+        await _load_id_feed(ctx, client, "/time_entries/list", m.TimeEntry,
+                            lambda o: (o.id, o.issue_id, o.updated_at))
+
+
+async def _load_time_entries_per_issue(ctx: LoadContext, client: HelpdeskClient) -> None:
+    """Plain Okdesk: GET /issues/{id}/time_entries for every issue changed since the last such load."""
+    done = 0
+    if ctx.cursor_before and ctx.cursor_before.startswith(OKDESK_CURSOR):
+        done = int(ctx.cursor_before.removeprefix(OKDESK_CURSOR))
+    cur = await ctx.conn.execute(
+        "select coalesce(max(_load_id), 0) from raw_helpdesk.issues"
+    )
+    upto = int((await cur.fetchone())[0])  # type: ignore[index]
+    cur = await ctx.conn.execute(
+        "select distinct id from raw_helpdesk.issues where _load_id > %s and _load_id <= %s order by id",
+        (done, upto),
+    )
+    issue_ids = [int(r[0]) for r in await cur.fetchall()]
+    sem = asyncio.Semaphore(client.http.retry.concurrency)
+
+    async def one(issue_id: int) -> tuple[list[RawRecord], list[Reject]]:
+        async with sem:
+            try:
+                data = await client.issue_time_entries(issue_id)
+            except SourceError as exc:
+                if exc.status == 404:  # the issue is gone: say so, do not stop the others
+                    return [], [Reject("time_entries", f"issue:{issue_id}", f"time entries of issue {issue_id}: {exc}",
+                                       raw_text({"issue_id": issue_id}))]
+                raise
+        rows = data["time_entries"]
+
+        def enrich(item: dict[str, Any]) -> dict[str, Any]:
+            return {**item, "issue_id": issue_id} if "issue_id" not in item else item
+
+        good, bad, _ = split_records("time_entries", rows, m.TimeEntry,
+                                     lambda o: (o.id, o.issue_id, o.updated_at), ["id"], enrich=enrich)
+        return good, bad
+
+    chunk = 200
+    for i in range(0, len(issue_ids), chunk):
+        results = await asyncio.gather(*(one(x) for x in issue_ids[i:i + chunk]))
+        records = [r for good, _ in results for r in good]
+        rejects = [r for _, bad in results for r in bad]
+        last = i + chunk >= len(issue_ids)
+        await ctx.writer.write(records, rejects, f"{OKDESK_CURSOR}{upto}" if last else None)
+    if not issue_ids:
+        await ctx.writer.write([], [], f"{OKDESK_CURSOR}{upto}")
+
+
+# ------------------------------------------------------------------ dictionaries (full reload)
+async def _load_dictionary(
+    ctx: LoadContext, client: HelpdeskClient, path: str, model: type[BaseModel],
+    to_values: Callable[[Any], tuple[Any, ...]],
+) -> None:
+    rejects: list[Reject] = []
+    seen = 0
+    async for rows in client.id_pages(path):
+        good, bad, _ = split_records(ctx.spec.table, rows, model, to_values, ["id"])
+        await ctx.writer.stage(good)
+        rejects += bad
+        seen += len(rows)
+    await ctx.writer.finish_full_reload(rejects, seen)
+
+
+async def load_employees(ctx: LoadContext, client: HelpdeskClient) -> None:
+    await _load_dictionary(ctx, client, "/employees/list", m.Employee, lambda o: (o.id,))
+
+
+async def load_companies(ctx: LoadContext, client: HelpdeskClient) -> None:
+    await _load_dictionary(ctx, client, "/companies/list", m.Company, lambda o: (o.id,))
+
+
+async def load_maintenance_entities(ctx: LoadContext, client: HelpdeskClient) -> None:
+    await _load_dictionary(ctx, client, "/maintenance_entities/list", m.MaintenanceEntity,
+                           lambda o: (o.id, o.updated_at))
+
+
+async def load_equipments(ctx: LoadContext, client: HelpdeskClient) -> None:
+    await _load_dictionary(ctx, client, "/equipments/list", m.Equipment, lambda o: (o.id,))
+
+
+LOADERS = {
+    "issues": load_issues,
+    "status_history": load_status_history,
+    "time_entries": load_time_entries,
+    "employees": load_employees,
+    "companies": load_companies,
+    "maintenance_entities": load_maintenance_entities,
+    "equipments": load_equipments,
+}
+

@@ -1,0 +1,20 @@
+"""Help-desk settings (HELPDESK_* variables; defaults: the local simulator)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HelpdeskSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
+
+    url: str = Field("http://127.0.0.1:8070/helpdesk", description="base URL without /api/v1")
+    api_token: SecretStr = SecretStr("demo-helpdesk-token")
+    mode: Literal["feeds", "okdesk"] = "feeds"
+    issues_page_size: int = Field(50, ge=1, le=50)
+    list_page_size: int = Field(100, ge=1, le=100)
+    lookback_minutes: int = Field(60, ge=0, description="re-read window of the id-paged incremental feeds")
+    batch_pages: int = Field(20, ge=1, description="pages per committed batch")

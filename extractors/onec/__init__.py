@@ -1,0 +1,1 @@
+"""1C accounting (standard OData v3): catalogs, registers and sales documents into raw_onec."""

@@ -1,0 +1,1 @@
+"""Equipment and sites registry (the managers' xlsx workbook) into raw_registry."""

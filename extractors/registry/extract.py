@@ -1,0 +1,76 @@
+"""Registry loads: raw_registry.sites and raw_registry.equipment, reloaded in full."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from extractors.common.http import SourceHttp
+from extractors.common.raw import Column, EntitySpec, RawRecord, Reject
+from extractors.common.runner import LoadContext
+from extractors.common.settings import RetrySettings
+from extractors.registry.settings import RegistrySettings
+from extractors.registry.workbook import EQUIPMENT, SITES, SheetSpec, read_workbook
+
+SITES_SPEC = EntitySpec("registry", "sites", (Column("site_code", "text"),), full_reload=True,
+                        description="Sites sheet (Объекты) of the registry workbook")
+EQUIPMENT_SPEC = EntitySpec("registry", "equipment", (Column("serial_number", "text"),), full_reload=True,
+                            description="Equipment sheet (Оборудование) of the registry workbook")
+SPECS = [SITES_SPEC, EQUIPMENT_SPEC]
+
+
+class RegistryClient:
+    """Fetches the workbook bytes from a file path or an http(s) URL (with retries)."""
+
+    def __init__(self, settings: RegistrySettings, retry: RetrySettings | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self.retry = retry
+        self.transport = transport
+
+    async def __aenter__(self) -> RegistryClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def fetch(self) -> bytes:
+        where = self.settings.path
+        parts = urlsplit(where)
+        if parts.scheme in ("http", "https"):
+            base = f"{parts.scheme}://{parts.netloc}"
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            async with SourceHttp("registry", base, self.retry, transport=self.transport) as http:
+                return await http.get_bytes(path)
+        path = Path(where).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"REGISTRY_PATH={where}: no such file")
+        return await asyncio.to_thread(path.read_bytes)
+
+
+def _make_loader(spec: EntitySpec, sheet: SheetSpec):
+    async def load(ctx: LoadContext, client: RegistryClient) -> None:
+        data = await client.fetch()
+        result = read_workbook(data, sheet, client.settings.header_search_rows)
+        records = [
+            RawRecord(values=(row.key,), payload=row.payload,
+                      hash_payload={k: v for k, v in row.payload.items() if not k.startswith("_")})
+            for row in result.rows
+        ]
+        rejects = [
+            Reject(spec.table, r.key, r.reason, json.dumps(r.raw, ensure_ascii=False, default=str),
+                   r.sheet, r.row_number, r.column_name)
+            for r in result.rejects
+        ]
+        await ctx.writer.stage(records)
+        await ctx.writer.finish_full_reload(rejects, len(records) + len(rejects))
+
+    load.__name__ = f"load_{spec.table}"
+    return load
+
+
+LOADERS = {"sites": _make_loader(SITES_SPEC, SITES), "equipment": _make_loader(EQUIPMENT_SPEC, EQUIPMENT)}

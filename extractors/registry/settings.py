@@ -1,0 +1,13 @@
+"""Registry settings (REGISTRY_PATH: a file path or an http(s) URL)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    path: str = Field("http://127.0.0.1:8070/registry.xlsx", description="workbook file path or http(s) URL")
+    header_search_rows: int = Field(30, ge=1, description="how far down to look for the header row")

@@ -1,0 +1,1 @@
+"""Shift and duty schedule service: shifts (with tombstones) into raw_schedule."""
