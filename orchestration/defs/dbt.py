@@ -1,0 +1,105 @@
+"""dbt in Dagster: every dbt model is an asset, every dbt test an asset check.
+
+Asset keys (docs/dbt.md): a dbt source `source('raw_<source>', '<table>')` is the
+extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model name>]`,
+e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups follow the
+schema (`dbt_staging`, `dbt_intermediate`, `dbt_marts`).
+
+The manifest is prepared by `make dbt-parse` (or on first import here, with `dbt parse`),
+so the definitions load without a database.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+import warehouse
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = ROOT / "dbt_project"
+# the dbt of this interpreter's environment (the venv), whether or not it is on PATH
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def prepare_manifest() -> Path:
+    """`dbt parse` into the project's target/ (what `make dbt-parse` does); no database."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    done = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0 or not dbt_project.manifest_path.exists():
+        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{done.stdout}\n{done.stderr}")
+    return dbt_project.manifest_path
+
+
+# like DbtProject.prepare_if_dev(), with the venv's dbt: re-parse under `dagster dev`,
+# and whenever the manifest is missing
+if os.environ.get("DAGSTER_IS_DEV_CLI") or not dbt_project.manifest_path.exists():
+    prepare_manifest()
+
+
+def asset_key_for(props: Mapping[str, Any]) -> dg.AssetKey:
+    """The Dagster key of a dbt node (pure; unit-tested)."""
+    if props["resource_type"] == "source":
+        return dg.AssetKey([props["source_name"], props["name"]])
+    schema = (props.get("config") or {}).get("schema") or props.get("schema") or "public"
+    return dg.AssetKey([schema, props["name"]])
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """Sources -> the extractors' raw assets; models -> [schema, name]."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        return asset_key_for(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        schema = asset_key_for(dbt_resource_props).path[0]
+        return f"dbt_{schema}"
+
+
+translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_environment(url: str | None = None) -> dict[str, str]:
+    """WAREHOUSE_* variables for profiles.yml from WAREHOUSE_URL (the one setting)."""
+    return {**warehouse.dbt_env(url or warehouse.warehouse_url()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    name="warehouse_dbt_models",
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """`dbt build` of the selected models: runs them and their tests (asset checks)."""
+    os.environ.update(dbt_environment())
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[warehouse_dbt_models],
+    resources={"dbt": DbtCliResource(
+            project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+        )},
+)
