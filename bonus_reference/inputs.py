@@ -7,6 +7,7 @@ in force at a moment is the row with the greatest `valid_from <= moment`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,24 +86,29 @@ class ServiceTariff:
     engineer_cost: Decimal = Decimal("0")
 
 
+def event_id(event_type: str, source_system: str, source_id: object) -> str:
+    """The warehouse's fct_events.event_id: md5 of `event_type|source_system|source_id`."""
+    return hashlib.md5(f"{event_type}|{source_system}|{source_id}".encode()).hexdigest()
+
+
 def _completed(t: Ticket, c: StatusChange) -> str:
-    return f"helpdesk:ticket_completed:{c.history_id}"
+    return event_id("ticket_completed", "helpdesk", c.history_id)
 
 
 def _created(t: Ticket) -> str:
-    return f"helpdesk:ticket_created:{t.ticket_id}"
+    return event_id("ticket_created", "helpdesk", t.ticket_id)
 
 
 def _reopened(t: Ticket, c: StatusChange) -> str:
-    return f"helpdesk:ticket_reopened:{c.history_id}"
+    return event_id("ticket_reopened", "helpdesk", c.history_id)
 
 
 def _logged(e: TimeEntry) -> str:
-    return f"helpdesk:work_logged:{e.time_entry_id}"
+    return event_id("work_logged", "helpdesk", e.time_entry_id)
 
 
 def _shift(s: Shift) -> str:
-    return f"schedule:shift_worked:{s.shift_id}"
+    return event_id("shift_worked", "schedule", s.shift_id)
 
 
 @dataclass(frozen=True)

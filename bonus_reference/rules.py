@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from bonus_reference.calc_hash import calc_hash
 from bonus_reference.inputs import Ticket, World
@@ -25,15 +26,22 @@ def round2(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def urgency(created: datetime, taken: datetime | None, deadline: datetime | None) -> Decimal:
-    """u of rule 1: the ticket's urgency when it was picked up, in [0, 1], not rounded."""
+def round2_exact(x: Fraction) -> Decimal:
+    """Half away from zero to 2 decimals of an exact rational."""
+    cents = abs(x) * 100
+    whole = int(cents + Fraction(1, 2))  # floor(|x| x 100 + 1/2)
+    return (Decimal(whole) / 100 * (1 if x >= 0 else -1)).quantize(CENT)
+
+
+def urgency(created: datetime, taken: datetime | None, deadline: datetime | None) -> Fraction:
+    """u of rule 1: the ticket's urgency when it was picked up, in [0, 1], exact (not rounded)."""
     if deadline is None or taken is None:
-        return ZERO
+        return Fraction(0)
     if deadline <= created:
-        return ONE
-    elapsed = Decimal((taken - created) // timedelta(microseconds=1))
-    span = Decimal((deadline - created) // timedelta(microseconds=1))
-    return min(ONE, max(ZERO, elapsed / span))
+        return Fraction(1)
+    elapsed = (taken - created) // timedelta(microseconds=1)
+    span = (deadline - created) // timedelta(microseconds=1)
+    return min(Fraction(1), max(Fraction(0), Fraction(elapsed, span)))
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,8 @@ def ticket_points_lines(world: World, reg: Registers) -> dict[int, _Points]:
         u = urgency(t.created_at, taken_at(t), t.deadline_at)
         uwm = reg.coef("urgency_weight_max", at)
         esc = reg.coef("escalation_bonus", at)
-        w = ONE + uwm * u + (esc if t.is_escalated else ZERO)
-        points = round2(base * c * s * w)
+        w = 1 + Fraction(uwm) * u + (Fraction(esc) if t.is_escalated else 0)
+        points = round2_exact(Fraction(base) * Fraction(c) * Fraction(s) * w)
         rate = reg.coef("points_rate_rub", at)
         amount = round2(points * rate)
         line = BonusLine(
@@ -72,8 +80,8 @@ def ticket_points_lines(world: World, reg: Registers) -> dict[int, _Points]:
             points=points,
             coefficients={
                 "base_points": base, f"complexity_{n}": c, "sla_breach_factor": s,
-                "urgency_u": u, "urgency_weight_max": uwm, "escalation_bonus": esc,
-                "w": w, "points_rate_rub": rate,
+                "urgency_u": Decimal(u.numerator) / u.denominator, "urgency_weight_max": uwm,
+                "escalation_bonus": esc, "w": Decimal(w.numerator) / w.denominator, "points_rate_rub": rate,
             },
         )
         out[t.ticket_id] = _Points(line, at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from bonus_world import at, coefficients, prices, ticket
 
@@ -24,6 +25,7 @@ from bonus_reference import (
     compute_bonus,
     summarise,
 )
+from bonus_reference.inputs import event_id
 from bonus_reference.rules import urgency
 
 D = Decimal
@@ -67,8 +69,8 @@ def test_urgency_edges():
     assert urgency(c, at("2026-03-02 12:00"), at("2026-03-02 09:00")) == 1
     assert urgency(c, at("2026-03-03 12:00"), d) == 1
     assert urgency(c, c, d) == 0
-    assert urgency(c, at("2026-03-02 13:00"), d) == D("0.25")
-    assert urgency(c, at("2026-03-02 14:00"), d) == D(1) / D(3)
+    assert urgency(c, at("2026-03-02 13:00"), d) == Fraction(1, 4)
+    assert urgency(c, at("2026-03-02 14:00"), d) == Fraction(1, 3)
 
 
 def test_deadline_before_creation_pays_full_urgency():
@@ -86,6 +88,16 @@ def test_urgency_one_third_is_not_rounded_before_the_points():
                deadline="2026-03-02 22:00")
     lines = compute_bonus(World([t], coefficients(), prices(diagnostics="3")))[1:]
     assert (lines[0].points, lines[0].amount_rub) == (D("3.50"), D("525.00"))
+
+
+def test_exact_half_kopeck_product_rounds_away_from_zero():
+    """u = 1/3 (taken 4h into a 12h window), base 3, complexity 3 (1.25):
+    3 x 1.25 x (1 + 0.5/3) = 3.75 + 0.625 = 4.375 exactly -> 4.38 points (not 4.37, which a
+    truncated 0.3333... would give) -> 4.38 x 150 = 657.00."""
+    t = ticket(1, "2026-03-02 10:00", taken="2026-03-02 14:00", completed="2026-03-02 15:00",
+               deadline="2026-03-02 22:00", complexity=3)
+    line = compute_bonus(World([t], coefficients(), prices(diagnostics="3")))[1]
+    assert (line.points, line.amount_rub) == (D("4.38"), D("657.00"))
 
 
 def test_missing_complexity_is_complexity_2_and_escalation_adds_a_quarter():
@@ -115,8 +127,8 @@ def test_reopened_and_recompleted_ticket_earns_one_line_and_a_penalty():
     lines = compute_bonus(World([t], coefficients(), prices(diagnostics="2")))
     reopen_id = t.history[2].history_id
     assert [(ln.line_kind, ln.amount_rub, ln.source_event_id) for ln in lines] == [
-        ("repeat_penalty", D("-150.00"), f"helpdesk:ticket_reopened:{reopen_id}"),
-        ("ticket_points", D("300.00"), f"helpdesk:ticket_completed:{t.history[1].history_id}"),
+        ("repeat_penalty", D("-150.00"), event_id("ticket_reopened", "helpdesk", reopen_id)),
+        ("ticket_points", D("300.00"), event_id("ticket_completed", "helpdesk", t.history[1].history_id)),
     ]
     assert summarise(lines)[("E001", MARCH)].total_rub == D("150.00")
 
@@ -133,7 +145,7 @@ def test_repeat_is_booked_in_the_later_period_and_leaves_the_earlier_one_alone()
     feb = date(2026, 2, 1)
     penalty = [ln for ln in after if ln.line_kind == "repeat_penalty"]
     assert [(ln.personnel_no, ln.period_start, ln.ticket_id, ln.amount_rub, ln.source_event_id)
-            for ln in penalty] == [("E001", MARCH, 1, D("-225.00"), "helpdesk:ticket_created:2")]
+            for ln in penalty] == [("E001", MARCH, 1, D("-225.00"), event_id("ticket_created", "helpdesk", 2))]
     assert summarise(before)[("E001", feb)] == summarise(after)[("E001", feb)]
     # March holds only the penalty: -225.00, floored back to 0.00
     march = summarise(after)[("E001", MARCH)]
@@ -151,7 +163,7 @@ def test_repeat_needs_shared_equipment_or_same_work_type_without_equipment():
     t5 = ticket(5, "2026-03-02 10:00", site="S2", work_type="maintenance")
     lines = compute_bonus(World([t1, t2, t3, t4, t5], coefficients(), prices(diagnostics="2")))
     assert [(ln.ticket_id, ln.source_event_id) for ln in lines if ln.line_kind == "repeat_penalty"] == [
-        (3, "helpdesk:ticket_created:4")
+        (3, event_id("ticket_created", "helpdesk", 4))
     ]
 
 
@@ -164,7 +176,7 @@ def test_repeat_window_is_inclusive_in_24h_days_and_first_repeat_only():
     t3 = ticket(3, "2026-03-31 12:01", equipment=("SN1",))
     lines = compute_bonus(World([t1, t2, t3], coefficients(), prices(diagnostics="2")))
     assert [ln.source_event_id for ln in lines if ln.line_kind == "repeat_penalty"] == [
-        "helpdesk:ticket_created:2"
+        event_id("ticket_created", "helpdesk", 2)
     ]
     lines = compute_bonus(World([t1, t3], coefficients(), prices(diagnostics="2")))
     assert [ln for ln in lines if ln.line_kind == "repeat_penalty"] == []
@@ -195,8 +207,8 @@ def test_duty_shifts_across_a_tariff_change():
     ]
     lines = compute_bonus(World([], coefficients(), shifts=shifts, duty_tariffs=tariffs))
     assert [(ln.period_start, ln.amount_rub, ln.source_event_id) for ln in lines] == [
-        (date(2026, 2, 1), D("2000.00"), "schedule:shift_worked:a"),
-        (MARCH, D("2500.00"), "schedule:shift_worked:b"),
+        (date(2026, 2, 1), D("2000.00"), event_id("shift_worked", "schedule", "a")),
+        (MARCH, D("2500.00"), event_id("shift_worked", "schedule", "b")),
     ]
 
 
@@ -211,7 +223,7 @@ def test_hourly_work_share():
         TimeEntry(3, 11, "E001", at("2026-03-03 13:00"), D("4"), "onsite", "consultation"),
     ]
     lines = compute_bonus(World([], coefficients(), time_entries=entries, service_tariffs=tariffs))
-    assert [(ln.ticket_id, ln.amount_rub) for ln in lines] == [(10, D("450.00")), (11, D("166.63"))]
+    assert sorted((ln.ticket_id, ln.amount_rub) for ln in lines) == [(10, D("450.00")), (11, D("166.63"))]
 
 
 def _sla_world(met: int, breached: int) -> World:
@@ -273,7 +285,8 @@ def test_coefficients_are_read_at_the_completion_moment():
     coefs = [*coefficients(), Coefficient("points_rate_rub", at("2026-03-15 00:00"), D("200"))]
     t1 = ticket(1, "2026-03-14 10:00", completed="2026-03-14 23:59", site="A")
     t2 = ticket(2, "2026-03-14 10:00", completed="2026-03-15 00:00", site="B")
-    assert amounts(compute_bonus(World([t1, t2], coefs, prices(diagnostics="1")))) == [D("150.00"), D("200.00")]
+    lines = compute_bonus(World([t1, t2], coefs, prices(diagnostics="1")))
+    assert sorted((ln.ticket_id, ln.amount_rub) for ln in lines) == [(1, D("150.00")), (2, D("200.00"))]
 
 
 def test_period_is_the_month_in_the_company_zone():

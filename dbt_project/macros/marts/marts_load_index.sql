@@ -1,0 +1,127 @@
+{#- Load index components and index at a grain (metrics.md "Engineer load index").
+    Active engineers = the engineer-period rows of the KPI mart of that grain (employed in
+    the period, or with activity in it). -#}
+{% macro marts_load_index(grain) -%}
+{%- set kpi = ref('mart_engineer_kpi') if grain == 'month' else ref('mart_engineer_kpi_weekly') -%}
+(
+with
+
+active as (
+    select personnel_no, period_start, team_id, team_name, region_code, sites_assigned, fleet_assigned, onsite_hours
+    from {{ kpi }}
+),
+
+periods as (
+    select distinct period_start from active
+),
+
+-- a ticket is open from creation until its last completion (never completed: still open)
+open_tickets as (
+    select
+        personnel_no,
+        complexity,
+        created_at,
+        case
+            when status_code in ('completed', 'closed') then coalesce(last_completed_at, completed_at, created_at)
+            else 'infinity'::timestamptz
+        end as open_until
+    from {{ ref('fct_tickets') }}
+    where personnel_no is not null
+),
+
+complexity_load as (
+    select
+        t.personnel_no,
+        p.period_start,
+        sum({{ marts_complexity_coef('cs', 't.complexity') }}) as complexity_load
+    from open_tickets as t
+    join periods as p
+        on t.created_at <= {{ marts_period_last_moment('p.period_start', grain) }}
+        and t.open_until >= {{ marts_period_first_moment('p.period_start') }}
+    left join {{ ref('int_bonus__coefficient_sets') }} as cs
+        on {{ marts_in_force('cs', marts_period_last_moment('p.period_start', grain)) }}
+    group by 1, 2
+),
+
+components as (
+    select
+        a.personnel_no,
+        a.period_start,
+        a.team_id,
+        a.team_name,
+        a.region_code,
+        a.sites_assigned::numeric as sites_assigned,
+        a.fleet_assigned::numeric as fleet_assigned,
+        a.onsite_hours::numeric as onsite_hours,
+        coalesce(c.complexity_load, 0)::numeric as complexity_load
+    from active as a
+    left join complexity_load as c using (personnel_no, period_start)
+),
+
+medians as (
+    select
+        team_id,
+        period_start,
+        count(*) as team_engineers,
+        percentile_cont(0.5) within group (order by sites_assigned) as median_sites,
+        percentile_cont(0.5) within group (order by fleet_assigned) as median_fleet,
+        percentile_cont(0.5) within group (order by onsite_hours) as median_onsite_hours,
+        percentile_cont(0.5) within group (order by complexity_load) as median_complexity_load
+    from components
+    group by 1, 2
+),
+
+ratios as (
+    select
+        c.*,
+        m.team_engineers,
+        m.median_sites::numeric as median_sites,
+        m.median_fleet::numeric as median_fleet,
+        m.median_onsite_hours::numeric as median_onsite_hours,
+        m.median_complexity_load::numeric as median_complexity_load,
+        coalesce(c.sites_assigned / nullif(m.median_sites::numeric, 0), 0) as sites_ratio,
+        coalesce(c.fleet_assigned / nullif(m.median_fleet::numeric, 0), 0) as fleet_ratio,
+        coalesce(c.onsite_hours / nullif(m.median_onsite_hours::numeric, 0), 0) as onsite_hours_ratio,
+        coalesce(c.complexity_load / nullif(m.median_complexity_load::numeric, 0), 0) as complexity_load_ratio,
+        cs.load_w_sites,
+        cs.load_w_fleet,
+        cs.load_w_hours,
+        cs.load_w_complexity
+    from components as c
+    left join medians as m
+        on m.period_start = c.period_start and m.team_id is not distinct from c.team_id
+    left join {{ ref('int_bonus__coefficient_sets') }} as cs
+        on {{ marts_in_force('cs', marts_period_last_moment('c.period_start', grain)) }}
+)
+
+select
+    '{{ grain }}' as grain,
+    personnel_no,
+    period_start,
+    team_id,
+    team_name,
+    region_code,
+    team_engineers,
+    sites_assigned,
+    fleet_assigned,
+    onsite_hours,
+    complexity_load,
+    median_sites,
+    median_fleet,
+    median_onsite_hours,
+    median_complexity_load,
+    round(sites_ratio, 4) as sites_ratio,
+    round(fleet_ratio, 4) as fleet_ratio,
+    round(onsite_hours_ratio, 4) as onsite_hours_ratio,
+    round(complexity_load_ratio, 4) as complexity_load_ratio,
+    load_w_sites,
+    load_w_fleet,
+    load_w_hours,
+    load_w_complexity,
+    round(100 * (
+        load_w_sites * sites_ratio + load_w_fleet * fleet_ratio
+        + load_w_hours * onsite_hours_ratio + load_w_complexity * complexity_load_ratio
+    ), 1) as load_index
+from ratios
+)
+{%- endmacro %}

@@ -1,0 +1,22 @@
+{#- Periods of the KPI, bonus and contract marts (metrics.md "Time and periods"): calendar
+    months (or ISO weeks, Monday start) in the company time zone. -#}
+
+{#- First day of the period (date) that contains the timestamptz `ts`. grain: month | week -#}
+{% macro marts_period(ts, grain='month') -%}
+    date_trunc('{{ grain }}', ({{ ts }}) at time zone '{{ company_tz() }}')::date
+{%- endmacro %}
+
+{#- The first moment of the period that starts on the date `period_start` (timestamptz). -#}
+{% macro marts_period_first_moment(period_start) -%}
+    (({{ period_start }})::timestamp at time zone '{{ company_tz() }}')
+{%- endmacro %}
+
+{#- The last moment (microsecond) of the period that starts on the date `period_start`. -#}
+{% macro marts_period_last_moment(period_start, grain='month') -%}
+    ((({{ period_start }})::timestamp + interval '1 {{ grain }}') at time zone '{{ company_tz() }}' - interval '1 microsecond')
+{%- endmacro %}
+
+{#- `YYYY-MM` of a month's first day (for the kpi:/floor: event ids). -#}
+{% macro marts_year_month(period_start) -%}
+    to_char({{ period_start }}, 'YYYY-MM')
+{%- endmacro %}

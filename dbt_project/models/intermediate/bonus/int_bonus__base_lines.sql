@@ -1,0 +1,214 @@
+{{ config(materialized='table') }}
+-- Bonus rules 1-4 of metrics.md as lines (ticket_points, repeat_penalty, duty_shift,
+-- hourly_work_share), matched and unmatched engineers alike (personnel_no null = unmatched;
+-- mart_bonus_lines keeps the matched ones). Rules 5 and 6 need the period totals and are
+-- added in mart_bonus_lines.
+with
+
+ticket_points as (
+    select * from {{ ref('int_bonus__ticket_points') }}
+),
+
+repeats as (
+    select * from {{ ref('int_bonus__repeats') }} where is_first_repeat
+),
+
+coefficient_sets as (
+    select * from {{ ref('int_bonus__coefficient_sets') }}
+),
+
+points_lines as (
+    select
+        personnel_no,
+        period_start,
+        'ticket_points' as line_kind,
+        source_event_id,
+        completed_at as event_at,
+        ticket_id,
+        client_inn,
+        points,
+        amount_rub,
+        jsonb_build_object(
+            'base_points', base_points,
+            'complexity_' || complexity_n, complexity_coef,
+            'sla_breach_factor', sla_factor,
+            'urgency_u', round(urgency_u, 6),
+            'urgency_weight_max', urgency_weight_max,
+            'escalation_bonus', case when is_escalated then escalation_bonus else 0 end,
+            'w', round(weight_w, 6),
+            'points_rate_rub', points_rate_rub
+        ) as coefficients,
+        'Заявка #' || ticket_id || ' (' || coalesce(work_type, 'вид работ не указан') || '): '
+        || case
+            when is_unpriced then '0 баллов (вида работ нет в прайсе баллов)'
+            else {{ marts_ru_num('base_points') }} || ' балл.'
+        end
+        || ' × ' || {{ marts_ru_num('complexity_coef') }}
+        || case
+            when complexity is null then ' (сложность не указана, взята 2)'
+            else ' (сложность ' || complexity_n || ')'
+        end
+        || ' × ' || {{ marts_ru_num('sla_factor') }}
+        || case
+            when deadline_at is null then ' (без срока SLA)'
+            when sla_breached then ' (SLA нарушен)'
+            else ' (SLA соблюдён)'
+        end
+        || ' × ' || {{ marts_ru_num('round(weight_w, 4)') }}
+        || ' (срочность ' || {{ marts_ru_num('round(urgency_u, 2)') }}
+        || case when is_escalated then ', эскалация' else '' end || ')'
+        || ' = ' || {{ marts_ru_num('points') }} || ' балл. × '
+        || {{ marts_ru_num('points_rate_rub') }} || ' ₽ = ' || {{ marts_ru_money('amount_rub') }} || ' ₽'
+        as explanation
+    from ticket_points
+),
+
+penalties as (
+    select
+        tp.personnel_no,
+        {{ marts_period('r.repeated_at') }} as period_start,
+        'repeat_penalty' as line_kind,
+        r.repeat_event_id as source_event_id,
+        r.repeated_at as event_at,
+        tp.ticket_id,
+        tp.client_inn,
+        null::numeric as points,
+        (-round(tp.amount_rub * cs.repeat_penalty_share, 2))::numeric(14, 2) as amount_rub,
+        jsonb_build_object(
+            'repeat_penalty_share', cs.repeat_penalty_share,
+            'repeat_window_days', r.repeat_window_days,
+            'ticket_points_rub', tp.amount_rub
+        ) as coefficients,
+        'Повтор по заявке #' || tp.ticket_id || ' ('
+        || case
+            when r.repeat_kind = 'reopen' then 'переоткрыта'
+            else 'новая заявка #' || r.repeat_ticket_id
+        end
+        || ' через ' || {{ marts_ru_num('round(extract(epoch from r.repeated_at - tp.completed_at) / 86400, 1)') }}
+        || ' дн. после выполнения, окно ' || {{ marts_ru_num('r.repeat_window_days') }} || ' дн.): −('
+        || {{ marts_ru_money('tp.amount_rub') }} || ' ₽ × ' || {{ marts_ru_num('cs.repeat_penalty_share') }}
+        || ') = ' || {{ marts_ru_money('-round(tp.amount_rub * cs.repeat_penalty_share, 2)') }} || ' ₽'
+        as explanation
+    from repeats as r
+    join ticket_points as tp on tp.ticket_id = r.ticket_id
+    left join coefficient_sets as cs on {{ marts_in_force('cs', 'r.repeated_at') }}
+),
+
+penalty_lines as (
+    select * from penalties where amount_rub <> 0
+),
+
+duty as (
+    select
+        s.shift_id,
+        s.personnel_no,
+        s.shift_type,
+        coalesce(s.actual_start, s.planned_start) as started_at,
+        coalesce(tariff.rate, 0) as rate,
+        tariff.rate is null as is_unpriced
+    from {{ ref('fct_shifts') }} as s
+    left join lateral (
+        select d.rate from {{ ref('dim_duty_tariffs') }} as d
+        where d.shift_type = s.shift_type and d.valid_from <= coalesce(s.actual_start, s.planned_start)
+        order by d.valid_from desc
+        limit 1
+    ) as tariff on true
+    where s.status = 'worked'
+        and s.shift_type in ('duty_day', 'duty_night', 'duty_weekend')
+        and not coalesce(s.is_deleted, false)
+),
+
+duty_lines as (
+    select
+        duty.personnel_no,
+        {{ marts_period('duty.started_at') }} as period_start,
+        'duty_shift' as line_kind,
+        -- fct_events.event_id of the shift_worked event (same surrogate key)
+        {{ surrogate_key(["'shift_worked'", "'schedule'", 'duty.shift_id']) }} as source_event_id,
+        duty.started_at as event_at,
+        null::bigint as ticket_id,
+        null::text as client_inn,
+        null::numeric as points,
+        round(duty.rate, 2)::numeric(14, 2) as amount_rub,
+        jsonb_build_object('duty_rate_rub', duty.rate) as coefficients,
+        'Дежурство ' || duty.shift_type || ' '
+        || to_char(duty.started_at at time zone '{{ company_tz() }}', 'DD.MM.YYYY HH24:MI')
+        || case
+            when duty.is_unpriced then ': ставки нет в 1С, 0,00 ₽'
+            else ': ставка ' || {{ marts_ru_money('duty.rate') }} || ' ₽'
+        end as explanation
+    from duty
+),
+
+hourly as (
+    select
+        te.time_entry_id,
+        te.ticket_id,
+        te.personnel_no,
+        te.client_inn,
+        te.work_type,
+        te.logged_at,
+        te.hours,
+        coalesce(tariff.client_rate, 0) as client_rate,
+        tariff.client_rate is null as is_unpriced,
+        cs.hourly_work_share
+    from {{ ref('fct_time_entries') }} as te
+    left join coefficient_sets as cs on {{ marts_in_force('cs', 'te.logged_at') }}
+    left join lateral (
+        select st.client_rate from {{ ref('dim_service_tariffs') }} as st
+        where st.work_type = te.work_type and st.valid_from <= te.logged_at
+        order by st.valid_from desc
+        limit 1
+    ) as tariff on true
+    where te.activity = 'hourly_work'
+),
+
+hourly_lines as (
+    select
+        hourly.personnel_no,
+        {{ marts_period('hourly.logged_at') }} as period_start,
+        'hourly_work_share' as line_kind,
+        -- fct_events.event_id of the work_logged event (same surrogate key)
+        {{ surrogate_key(["'work_logged'", "'helpdesk'", 'hourly.time_entry_id']) }} as source_event_id,
+        hourly.logged_at as event_at,
+        hourly.ticket_id,
+        hourly.client_inn,
+        null::numeric as points,
+        round(hourly.hours * hourly.client_rate * hourly.hourly_work_share, 2)::numeric(14, 2) as amount_rub,
+        jsonb_build_object(
+            'hours', hourly.hours,
+            'client_rate_rub', hourly.client_rate,
+            'hourly_work_share', hourly.hourly_work_share
+        ) as coefficients,
+        'Почасовая работа по заявке #' || hourly.ticket_id || ' (' || coalesce(hourly.work_type, 'вид работ не указан') || '): '
+        || {{ marts_ru_num('hourly.hours') }} || ' ч × ' || {{ marts_ru_num('hourly.client_rate') }} || ' ₽/ч'
+        || case when hourly.is_unpriced then ' (ставки нет в 1С)' else '' end
+        || ' × ' || {{ marts_ru_num('hourly.hourly_work_share') }} || ' = '
+        || {{ marts_ru_money('hourly.hours * hourly.client_rate * hourly.hourly_work_share') }} || ' ₽'
+        as explanation
+    from hourly
+),
+
+unioned as (
+    select * from points_lines
+    union all
+    select * from penalty_lines
+    union all
+    select * from duty_lines
+    union all
+    select * from hourly_lines
+)
+
+select
+    personnel_no,
+    period_start,
+    line_kind,
+    source_event_id,
+    event_at,
+    ticket_id,
+    client_inn,
+    points,
+    amount_rub,
+    coefficients,
+    explanation
+from unioned

@@ -1,0 +1,30 @@
+{{ config(materialized='table') }}
+-- Every 1C coefficient (metrics.md codes) pivoted into one column, one row per moment at
+-- which any of them changes: the set in force at t is the row with
+-- valid_from <= t < coalesce(valid_to, infinity). A code with no value yet is null.
+with
+
+coefficients as (
+    select code, value, valid_from from {{ ref('dim_bonus_coefficients') }}
+),
+
+changes as (
+    select distinct valid_from from coefficients
+),
+
+sets as (
+    select
+        changes.valid_from,
+        lead(changes.valid_from) over (order by changes.valid_from) as valid_to
+        {%- for code in marts_coefficient_codes() %},
+        (
+            select c.value from coefficients as c
+            where c.code = '{{ code }}' and c.valid_from <= changes.valid_from
+            order by c.valid_from desc
+            limit 1
+        ) as {{ code }}
+        {%- endfor %}
+    from changes
+)
+
+select * from sets

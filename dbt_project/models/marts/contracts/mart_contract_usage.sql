@@ -1,0 +1,101 @@
+-- Hours used against hours included, per contract and calendar month (metrics.md
+-- "Contracts and profitability"). used_hours = the contract's time entries except
+-- hourly_work (billed by the hour, outside the included hours; shown as hourly_work_hours).
+-- Included hours are per calendar month, never prorated. Traffic light: blue when
+-- usage_ratio <= 1.00, yellow when <= 1.20, red above; no included hours -> blue, not rated.
+with
+
+periods as (
+    select * from {{ ref('int_contracts__periods') }}
+),
+
+contracts as (
+    select * from {{ ref('dim_contracts') }}
+),
+
+clients as (
+    select client_inn, name from {{ ref('dim_clients') }}
+),
+
+hours as (
+    select
+        contract_ref,
+        period_start,
+        coalesce(sum(hours) filter (where counts_against_included), 0) as used_hours,
+        coalesce(sum(hours) filter (where not counts_against_included), 0) as hourly_work_hours,
+        coalesce(sum(hourly_revenue_rub), 0) as hourly_revenue_rub,
+        count(*) as time_entries
+    from {{ ref('int_contracts__time_entries') }}
+    where contract_ref is not null
+    group by 1, 2
+),
+
+sales as (
+    select
+        contract_ref,
+        {{ marts_period('doc_date') }} as period_start,
+        sum(amount) as invoiced_revenue_rub
+    from {{ ref('fct_sales') }}
+    where posted and not coalesce(deletion_mark, false) and contract_ref is not null
+    group by 1, 2
+),
+
+joined as (
+    select
+        periods.contract_ref,
+        contracts.client_inn,
+        clients.name as client_name,
+        contracts.name as contract_name,
+        contracts.sla_level,
+        periods.period_start,
+        coalesce(contracts.included_hours, 0) as included_hours,
+        coalesce(hours.used_hours, 0) as used_hours,
+        coalesce(hours.hourly_work_hours, 0) as hourly_work_hours,
+        coalesce(hours.hourly_revenue_rub, 0) as hourly_revenue_rub,
+        coalesce(hours.time_entries, 0) as time_entries,
+        coalesce(contracts.monthly_fee, 0) as monthly_fee_rub,
+        coalesce(contracts.overage_rate, 0) as overage_rate_rub,
+        coalesce(sales.invoiced_revenue_rub, 0) as invoiced_revenue_rub
+    from periods
+    join contracts on contracts.contract_ref = periods.contract_ref
+    left join clients on clients.client_inn = contracts.client_inn
+    left join hours on hours.contract_ref = periods.contract_ref and hours.period_start = periods.period_start
+    left join sales on sales.contract_ref = periods.contract_ref and sales.period_start = periods.period_start
+),
+
+rated as (
+    select
+        joined.*,
+        case when included_hours > 0 then round(used_hours / included_hours, 4) end as usage_ratio,
+        case when included_hours > 0 then greatest(used_hours - included_hours, 0) else 0 end as overage_hours
+    from joined
+)
+
+select
+    {{ surrogate_key(['contract_ref', 'period_start']) }} as row_id,
+    contract_ref,
+    client_inn,
+    client_name,
+    contract_name,
+    sla_level,
+    period_start,
+    included_hours,
+    used_hours,
+    hourly_work_hours,
+    time_entries,
+    usage_ratio,
+    case
+        when included_hours <= 0 then 'blue'
+        when used_hours <= included_hours then 'blue'
+        when used_hours <= 1.20 * included_hours then 'yellow'
+        else 'red'
+    end as traffic_light,
+    included_hours > 0 as is_ratio_rated,
+    overage_hours,
+    overage_rate_rub,
+    round(overage_hours * overage_rate_rub, 2) as overage_revenue_rub,
+    monthly_fee_rub,
+    hourly_revenue_rub,
+    round(monthly_fee_rub + overage_hours * overage_rate_rub, 2) as expected_revenue_rub,
+    invoiced_revenue_rub
+from rated
