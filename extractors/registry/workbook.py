@@ -156,6 +156,10 @@ def clean_date(value: Any) -> str | None:
             return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
+    try:
+        return datetime.fromisoformat(text).date().isoformat()
+    except ValueError:
+        pass
     raise CellError(f"expected a date (ДД.ММ.ГГГГ or an Excel date), got {value!r}")
 
 
@@ -212,8 +216,9 @@ def read_sheet(values: Iterable[tuple[Any, ...]], spec: SheetSpec, search_rows: 
     for i in range(header_idx + 1, len(rows)):
         row = rows[i]
         row_number = i + 1
-        raw = {h: _json_cell(row[j]) for h, j in columns.items() if j < len(row)}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw.values()):
+        cells = {h: row[j] for h, j in columns.items() if j < len(row)}
+        raw = {h: _json_cell(v) for h, v in cells.items()}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue  # blank row
         payload: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
@@ -222,7 +227,7 @@ def read_sheet(values: Iterable[tuple[Any, ...]], spec: SheetSpec, search_rows: 
                 payload[col.header] = None
                 continue
             try:
-                value = CLEANERS[col.kind](raw.get(col.header))
+                value = CLEANERS[col.kind](cells.get(col.header))
             except CellError as exc:
                 problems.append((col.header, str(exc)))
                 continue
