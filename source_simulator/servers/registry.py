@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from openpyxl import Workbook
 
 from source_simulator.store import as_of_clause
 
@@ -29,6 +28,8 @@ EQUIPMENT_HEADERS = ["Серийный №", "Код объекта", "Тип", 
 
 
 def placeholder_workbook(conn: sqlite3.Connection, now: str) -> bytes:
+    from openpyxl import Workbook  # imported late: it is slow to import and rarely needed
+
     wb = Workbook()
     sites = wb.active
     sites.title = "Объекты"
