@@ -1,0 +1,258 @@
+"""One forecast run: actuals -> Prophet + baselines + backtest -> capacity plan.
+
+Each step reads and writes the `forecasts` schema, so the Dagster assets are thin wrappers
+(orchestration/defs/forecasts.py) and `python -m forecasts run` does the same in one go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import psycopg
+
+from forecasts.backtest import Score, backtest, cutoffs, score
+from forecasts.calendar import holiday_workdays
+from forecasts.capacity import capacity_row, scheduled_hours, typical_shift_hours
+from forecasts.series import Series, SeriesSet, load_series
+from forecasts.settings import ForecastSettings
+from forecasts.store import ensure_schema, replace_rows
+
+
+def model_version(settings: ForecastSettings) -> str:
+    from forecasts.model import PROPHET_VERSION
+
+    digest = hashlib.sha256(json.dumps(settings.fingerprint(), sort_keys=True).encode()).hexdigest()
+    return f"prophet-{PROPHET_VERSION}-{digest[:8]}"
+
+
+# ------------------------------------------------------------------ actuals
+ACTUAL_COLUMNS = ["series", "metric", "level", "level_key", "label", "week_start", "value", "holiday_workdays"]
+
+
+def actual_rows(series: Iterable[Series]) -> Iterable[tuple]:
+    for s in series:
+        for week, value in s.values.items():
+            day = pd.Timestamp(week).date()
+            yield (s.name, s.metric, s.level, s.key, s.label, day, round(float(value), 2), holiday_workdays(day))
+
+
+def write_actuals(conn: psycopg.Connection, found: SeriesSet) -> int:
+    ensure_schema(conn)
+    return replace_rows(conn, "weekly_actuals", ACTUAL_COLUMNS, actual_rows(found.series))
+
+
+def read_actuals(conn: psycopg.Connection) -> list[Series]:
+    rows = conn.execute(
+        "select series, metric, level, level_key, label, week_start, value::float8 "
+        "from forecasts.weekly_actuals order by series, week_start"
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=["series", "metric", "level", "key", "label", "week_start", "value"])
+    out = []
+    for _, part in frame.groupby("series", sort=True):
+        first = part.iloc[0]
+        values = pd.Series(part["value"].to_numpy(dtype=float), index=pd.DatetimeIndex(pd.to_datetime(part["week_start"])))
+        values.index.name = "week_start"
+        key = None if pd.isna(first["key"]) else str(first["key"])
+        out.append(Series(first["metric"], first["level"], key, first["label"], values))
+    return out
+
+
+# ------------------------------------------------------------------ forecasts
+@dataclass
+class SeriesOutcome:
+    series: Series
+    forecast: pd.DataFrame  # ds, yhat, yhat_lower, yhat_upper
+    model_json: str
+    points: pd.DataFrame  # backtest points (backtest.POINT_COLUMNS)
+    scores: list[Score]
+    seconds: float
+
+
+def forecast_series(series: Series, cuts: list[pd.Timestamp], settings: ForecastSettings) -> SeriesOutcome:
+    """Final fit with intervals, and the backtest at `cuts` (runs in a worker process)."""
+    from forecasts.model import fit, model_to_json, predict
+
+    started = time.perf_counter()
+    model = fit(series.values, settings, uncertainty=True)
+    forecast = predict(model, settings.horizon_weeks, settings.seed)
+    points = backtest(series.values, cuts, settings)
+    return SeriesOutcome(
+        series, forecast, model_to_json(model), points, score(points), time.perf_counter() - started
+    )
+
+
+def choose_workers(settings: ForecastSettings, n_series: int) -> int:
+    if settings.workers:
+        return settings.workers
+    # a worker costs ~2 s to start (imports); worth it from a handful of series on
+    return 1 if n_series < 6 else max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class ForecastRun:
+    generated_at: datetime
+    model_version: str
+    last_week: date
+    outcomes: list[SeriesOutcome] = field(default_factory=list)
+    workers: int = 1
+    seconds: float = 0.0
+
+
+def forecast_all(series: list[Series], settings: ForecastSettings) -> ForecastRun:
+    if not series:
+        raise RuntimeError("forecasts: no series to forecast (see weekly_actuals' skipped list)")
+    started = time.perf_counter()
+    last = max(s.values.index[-1] for s in series)
+    cuts = cutoffs(last, settings)
+    workers = choose_workers(settings, len(series))
+    if workers == 1:
+        outcomes = [forecast_series(s, cuts, settings) for s in series]
+    else:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a threaded Dagster process
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(forecast_series, s, cuts, settings) for s in series]
+            outcomes = [f.result() for f in futures]
+    return ForecastRun(
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        model_version=model_version(settings),
+        last_week=pd.Timestamp(last).date(),
+        outcomes=outcomes,
+        workers=workers,
+        seconds=time.perf_counter() - started,
+    )
+
+
+FORECAST_COLUMNS = [
+    "series", "metric", "level", "level_key", "label", "week_start", "horizon",
+    "yhat", "yhat_lower", "yhat_upper", "model_version", "generated_at",
+]
+ACCURACY_COLUMNS = [
+    "series", "metric", "level", "level_key", "label", "model", "cutoffs", "n_cutoffs",
+    "first_cutoff", "last_cutoff", "horizon_weeks", "n_points", "mape", "mase", "is_best",
+    "best_model", "generated_at",
+]
+POINT_COLUMNS = ["series", "model", "cutoff", "week_start", "horizon", "actual", "yhat"]
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def write_forecasts(conn: psycopg.Connection, run: ForecastRun, settings: ForecastSettings) -> dict[str, int]:
+    ensure_schema(conn)
+    fc, acc, pts, models = [], [], [], []
+    for o in run.outcomes:
+        s = o.series
+        head = (s.name, s.metric, s.level, s.key, s.label)
+        for h, row in enumerate(o.forecast.itertuples(index=False), start=1):
+            fc.append((*head, pd.Timestamp(row.ds).date(), h, _r(row.yhat), _r(row.yhat_lower),
+                       _r(row.yhat_upper), run.model_version, run.generated_at))
+        best = next((x.model for x in o.scores if x.is_best), None)
+        for x in o.scores:
+            days = [pd.Timestamp(c).date() for c in x.cutoffs]
+            acc.append((*head, x.model, days, len(days), min(days, default=None), max(days, default=None),
+                        settings.horizon_weeks,
+                        x.n_points, _r(x.mape), _r(x.mase, 3), x.is_best, best, run.generated_at))
+        for p in o.points.itertuples(index=False):
+            pts.append((s.name, p.model, pd.Timestamp(p.cutoff).date(), pd.Timestamp(p.week_start).date(),
+                        int(p.horizon), _r(p.actual), _r(p.yhat)))
+        models.append((s.name, run.model_version, run.last_week, run.generated_at, o.model_json))
+    return {
+        "weekly_forecast": replace_rows(conn, "weekly_forecast", FORECAST_COLUMNS, fc),
+        "forecast_accuracy": replace_rows(conn, "forecast_accuracy", ACCURACY_COLUMNS, acc),
+        "backtest_points": replace_rows(conn, "backtest_points", POINT_COLUMNS, pts),
+        "forecast_models": replace_rows(
+            conn, "forecast_models",
+            ["series", "model_version", "trained_through", "generated_at", "model_json"], models,
+        ),
+    }
+
+
+# ------------------------------------------------------------------ capacity
+CAPACITY_COLUMNS = [
+    "series", "level", "level_key", "label", "week_start", "forecast_hours", "forecast_hours_upper",
+    "scheduled_hours", "scheduled_shifts", "typical_shift_hours", "capacity_gap_hours",
+    "extra_shifts_needed", "generated_at",
+]
+
+
+def build_capacity(conn: psycopg.Connection, settings: ForecastSettings) -> list[tuple]:
+    rows = conn.execute(
+        "select series, level, level_key, label, week_start, yhat, yhat_upper, generated_at "
+        "from forecasts.weekly_forecast where metric = 'hours' order by series, week_start"
+    ).fetchall()
+    if not rows:
+        return []
+    first = min(r[4] for r in rows)
+    last = max(r[4] for r in rows) + timedelta(days=7)
+    scheduled = scheduled_hours(conn, settings.company_tz, first, last)
+    typical = typical_shift_hours(conn)
+    out = []
+    for series, level, key, label, week, yhat, upper, generated_at in rows:
+        scope = (level, None if level == "company" else key)
+        sched, count = scheduled.get(scope, {}).get(week, (0, 0))
+        length = typical.get(scope, typical.get(("company", None)))
+        c = capacity_row(week, yhat, sched, count, length)
+        out.append((series, level, key, label, week, c.forecast_hours, upper, c.scheduled_hours,
+                    c.scheduled_shifts, c.typical_shift_hours, c.capacity_gap_hours,
+                    c.extra_shifts_needed, generated_at))
+    return out
+
+
+def write_capacity(conn: psycopg.Connection, settings: ForecastSettings) -> int:
+    ensure_schema(conn)
+    return replace_rows(conn, "capacity_plan", CAPACITY_COLUMNS, build_capacity(conn, settings))
+
+
+def write_run(conn: psycopg.Connection, found: SeriesSet, run: ForecastRun, seconds: float) -> None:
+    with conn.transaction():
+        conn.execute(
+            "insert into forecasts.runs values (%s, %s, %s, %s, %s, %s, %s) on conflict do nothing",
+            (run.generated_at, found.as_of, run.last_week, run.model_version, len(run.outcomes),
+             json.dumps([{"series": n, "reason": r} for n, r in found.skipped], ensure_ascii=False),
+             round(seconds, 2)),
+        )
+
+
+# ------------------------------------------------------------------ all of it
+def run_all(url: str, settings: ForecastSettings | None = None) -> dict[str, object]:
+    """Every step against the warehouse at `url`; returns figures (and the timings)."""
+    from warehouse import connect
+
+    settings = settings or ForecastSettings()
+    t0 = time.perf_counter()
+    with connect(url) as conn:
+        found = load_series(conn, settings)
+        n_actuals = write_actuals(conn, found)
+        t1 = time.perf_counter()
+        run = forecast_all(read_actuals(conn), settings)
+        t2 = time.perf_counter()
+        written = write_forecasts(conn, run, settings)
+        n_capacity = write_capacity(conn, settings)
+        t3 = time.perf_counter()
+        write_run(conn, found, run, t3 - t0)
+    prophet_wins = sum(1 for o in run.outcomes if any(x.is_best and x.model == "prophet" for x in o.scores))
+    return {
+        "series": len(run.outcomes),
+        "skipped": len(found.skipped),
+        "last_actual_week": run.last_week.isoformat(),
+        "cutoffs": len(cutoffs(pd.Timestamp(run.last_week), settings)),
+        "workers": run.workers,
+        "actual_rows": n_actuals,
+        **{f"{k}_rows": v for k, v in written.items()},
+        "capacity_rows": n_capacity,
+        "prophet_best_series": prophet_wins,
+        "seconds_series": round(t1 - t0, 2),
+        "seconds_fit": round(t2 - t1, 2),
+        "seconds_write": round(t3 - t2, 2),
+        "seconds_total": round(t3 - t0, 2),
+    }
