@@ -12,7 +12,7 @@ between pages while records change cannot be skipped; rows seen twice are droppe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -165,7 +165,11 @@ class HelpdeskClient:
             s = region_end
 
     # -------------------------------------------------------------- page[from_id] lists
-    async def id_pages(self, path: str, extra: dict[str, Any] | None = None) -> AsyncIterator[list[Any]]:
+    async def id_pages(
+        self, path: str, extra: dict[str, Any] | None = None, valid: Callable[[Any], bool] | None = None,
+    ) -> AsyncIterator[list[Any]]:
+        """Pages of a `page[from_id]` list. The next `from_id` is the largest id among the rows
+        `valid` accepts, so a damaged row with a stray id cannot make the paging jump."""
         size = self.settings.list_page_size
         from_id: int | None = None
         seen: set[Any] = set()
@@ -182,7 +186,8 @@ class HelpdeskClient:
                         seen.add(rid)
                     new.append(r)
             yield new
-            ids = [r["id"] for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int)]
+            ids = [r["id"] for r in rows
+                   if isinstance(r, dict) and isinstance(r.get("id"), int) and (valid is None or valid(r))]
             if len(rows) < size or not ids:
                 return
             if from_id is not None and max(ids) <= from_id:

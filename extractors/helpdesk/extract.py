@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from extractors.common.http import SourceError
 from extractors.common.raw import Column, EntitySpec, RawRecord, Reject
@@ -51,6 +51,17 @@ def _cursor_ts(cursor: str | None) -> datetime | None:
     return parse_ts(cursor) if cursor and not cursor.startswith(OKDESK_CURSOR) else None
 
 
+def _validator(model: type[BaseModel]) -> Callable[[Any], bool]:
+    def valid(item: Any) -> bool:
+        try:
+            model.model_validate(item)
+        except ValidationError:
+            return False
+        return True
+
+    return valid
+
+
 # ------------------------------------------------------------------ issues (page-number feed)
 async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
     before = _cursor_ts(ctx.cursor_before)
@@ -88,7 +99,7 @@ async def _load_id_feed(
     rejects: list[Reject] = []
     max_seen = before
     pages = 0
-    async for rows in client.id_pages(path, extra):
+    async for rows in client.id_pages(path, extra, valid=_validator(model)):
         good, bad, objs = split_records(ctx.spec.table, rows, model, to_values, ["id"])
         records += good
         rejects += bad
@@ -167,7 +178,7 @@ async def _load_dictionary(
 ) -> None:
     rejects: list[Reject] = []
     seen = 0
-    async for rows in client.id_pages(path):
+    async for rows in client.id_pages(path, valid=_validator(model)):
         good, bad, _ = split_records(ctx.spec.table, rows, model, to_values, ["id"])
         await ctx.writer.stage(good)
         rejects += bad
