@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["money"] = lambda v: "" if v is None else money(v)
     templates.env.filters["period"] = format_period
+    templates.env.filters["local"] = lambda dt: "" if dt is None else dt.astimezone(settings.zone).strftime(
+        "%Y-%m-%d %H:%M")
     templates.env.globals["status_labels"] = STATUS_LABELS
 
     @asynccontextmanager
