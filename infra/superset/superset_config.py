@@ -1,0 +1,101 @@
+"""Superset configuration of the product (loaded through SUPERSET_CONFIG_PATH).
+
+Everything that differs between the local demo and production comes from the environment:
+
+- SUPERSET_DATABASE_URI: Superset's own metadata database (any SQLAlchemy URL); unset, an
+  embedded SQLite file under SUPERSET_HOME (default .local/superset/superset.db).
+- SUPERSET_SECRET_KEY: the signing key; unset, a random key generated once and kept in
+  SUPERSET_HOME/secret_key (local only: never committed).
+- APPROVALS_URL: where the bonus dashboard links to (default http://127.0.0.1:8090), exposed to
+  virtual datasets as the Jinja macro ``{{ approvals_url() }}``.
+
+Nothing here reaches the internet: the content security policy allows only this server, so
+the analytics pixel, web fonts and map tiles are never fetched.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or _ROOT / ".local" / "superset")
+SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    from_env = os.environ.get("SUPERSET_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = SUPERSET_HOME / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_DATABASE_URI") or (
+    f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+)
+DATA_DIR = str(SUPERSET_HOME)
+
+# Russian first: the users are Russian-speaking; English stays selectable.
+BABEL_DEFAULT_LOCALE = os.environ.get("SUPERSET_LOCALE", "ru")
+LANGUAGES = {
+    "ru": {"flag": "ru", "name": "Русский"},
+    "en": {"flag": "us", "name": "English"},
+}
+
+# Roles, users and row-level security rules are managed through the REST API by the loader.
+FAB_ADD_SECURITY_API = True
+
+FEATURE_FLAGS = {
+    # `{{ approvals_url() }}` in the bonus dataset's SQL
+    "ENABLE_TEMPLATE_PROCESSING": True,
+    "DASHBOARD_RBAC": False,
+    "TAGGING_SYSTEM": False,
+    "ALERT_REPORTS": False,
+    "THUMBNAILS": False,
+}
+
+
+def _approvals_url() -> str:
+    return (os.environ.get("APPROVALS_URL") or "http://127.0.0.1:8090").rstrip("/")
+
+
+JINJA_CONTEXT_ADDONS = {"approvals_url": _approvals_url}
+
+# One small server on a laptop or a 2-core CI box: synchronous queries, simple in-process cache.
+CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+DATA_CACHE_CONFIG = CACHE_CONFIG
+FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+EXPLORE_FORM_DATA_CACHE_CONFIG = FILTER_STATE_CACHE_CONFIG
+ROW_LIMIT = 50000
+SQLLAB_TIMEOUT = 120
+SUPERSET_WEBSERVER_TIMEOUT = 120
+
+# No phoning home: no analytics pixel, no web fonts, no map tiles from the internet.
+SCARF_ANALYTICS = False
+THEME_FONT_URL_ALLOWED_DOMAINS: list[str] = []
+MAPBOX_API_KEY = ""
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+CONTENT_SECURITY_POLICY_WARNING = False
+WTF_CSRF_ENABLED = True

@@ -1,0 +1,97 @@
+"""Drive Superset in Debian's chromium with Playwright (dev group): log in, open dashboards.
+
+Used by the browser tests and by the scaffold workflow: opening a dashboard as admin makes
+Superset's frontend save the query context of every chart that lacks one, which
+`/api/v1/chart/<id>/data/` needs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not path:
+        raise RuntimeError(f"chromium is missing (looked at {CHROMIUM} and PATH): run `make chromium`")
+    return path
+
+
+@dataclass
+class DashboardVisit:
+    slug: str
+    charts: int
+    errors: list[str] = field(default_factory=list)
+    text: str = ""
+    screenshot: Path | None = None
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def login(page: Any, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/", wait_until="domcontentloaded")
+    page.locator('[data-test="username-input"]').fill(username)
+    page.locator('[data-test="password-input"]').fill(password)
+    page.locator('[data-test="login-button"]').click()
+    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+
+
+def open_dashboard(page: Any, base_url: str, slug: str, shots: Path | None = None, tag: str = "",
+                   timeout: float = 90.0) -> DashboardVisit:
+    """Open a dashboard, wait until no chart is loading, collect chart errors and the text."""
+    page.goto(f"{base_url}/superset/dashboard/{slug}/?standalone=1", wait_until="domcontentloaded")
+    page.locator(".dashboard-component-chart-holder").first.wait_for(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.locator(".loading, [data-test='loading-indicator']").count() == 0:
+            break
+        time.sleep(0.5)
+    time.sleep(1.0)  # let the last charts paint
+    holders = page.locator(".dashboard-component-chart-holder")
+    errors = []
+    for i in range(holders.count()):
+        holder = holders.nth(i)
+        err = holder.locator(".ant-alert-error, [data-test='error-message'], .alert-danger, [role='alert']")
+        if err.count():
+            title = holder.locator("[data-test='editable-title'], .header-title").first
+            name = title.inner_text() if title.count() else f"chart #{i}"
+            errors.append(f"{name}: {err.first.inner_text()[:300]}")
+    visit = DashboardVisit(slug=slug, charts=holders.count(), errors=errors, text=page.inner_text("body"))
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        visit.screenshot = shots / f"{tag}{slug}.png"
+        page.screenshot(path=str(visit.screenshot), full_page=True)
+    return visit
+
+
+def capture_query_contexts(page: Any, base_url: str, slug: str, timeout: float = 90.0) -> dict[int, str]:
+    """{chart id: query context JSON} of the chart-data requests a dashboard's frontend makes."""
+    found: dict[int, str] = {}
+
+    def on_request(request: Any) -> None:
+        if request.method == "POST" and "/api/v1/chart/data" in request.url and request.post_data:
+            body = json.loads(request.post_data)
+            slice_id = (body.get("form_data") or {}).get("slice_id")
+            if slice_id:
+                found[int(slice_id)] = request.post_data
+
+    page.on("request", on_request)
+    try:
+        open_dashboard(page, base_url, slug, timeout=timeout)
+    finally:
+        page.remove_listener("request", on_request)
+    return found
