@@ -7,7 +7,6 @@ import psycopg
 from extractors.common.runner import EntityResult
 from extractors.run import extract
 
-
 FEEDS = {"raw_helpdesk.issues", "raw_helpdesk.status_history", "raw_helpdesk.time_entries",
          "raw_helpdesk.maintenance_entities", "raw_schedule.shifts", "raw_onec.employees", "raw_onec.clients",
          "raw_onec.contracts", "raw_onec.sales"}
