@@ -12,3 +12,17 @@ simulator-data: setup
 	else \
 	  $(PY) -m source_simulator generate --profile $(PROFILE) --out $(SIM_DIR) $(if $(SIM_END),--end $(SIM_END),); \
 	fi
+
+# ------------------------------------------------------------------ servers (one HTTP app, port 8070)
+# SIM_FAULTS=rate_limit,server_error,... (and SIM_FAULT_RATE, SIM_FAULT_SEED) switch faults on.
+.PHONY: simulator-server simulator-stop
+SIM_PORT ?= 8070
+
+simulator-up:: simulator-data
+	@infra/services.sh start simulator http://127.0.0.1:$(SIM_PORT)/_sim/health -- \
+	  $(PY) -m source_simulator.servers --world $(SIM_DIR)/world.sqlite --port $(SIM_PORT)
+
+simulator-server: simulator-up
+
+simulator-stop:
+	@infra/services.sh stop simulator
