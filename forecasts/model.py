@@ -73,7 +73,7 @@ def fit(values: pd.Series, settings: ForecastSettings, uncertainty: bool = True)
         raise ValueError(f"a Prophet fit needs at least 2 weeks, got {len(values)}")
     model = build(len(values), settings, uncertainty)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")  # pandas deprecations inside prophet
         # a holiday-free history (short series) gives a constant regressor: keep it, prior-bound
         model.fit(training_frame(values), algorithm="LBFGS")
     return model
@@ -85,7 +85,7 @@ def predict(model: Prophet, horizon: int, seed: int) -> pd.DataFrame:
     last = pd.Timestamp(model.history["ds"].max())
     np.random.seed(seed)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")  # pandas deprecations inside prophet
         out = model.predict(future_frame(last, horizon))
     cols = ["yhat", "yhat_lower", "yhat_upper"]
     result = out[["ds", "yhat"]].copy()
