@@ -1,9 +1,9 @@
 {#- Fails on every row where the expression is not true (dbt_utils' test, written here
     because the package hub is out of reach). -#}
-{% test expression_is_true(model, expression, where_clause=none) %}
+{% test expression_is_true(model, expression, column_name=none, where_clause=none) %}
 select *
 from {{ model }}
-where not coalesce(({{ expression }}), false)
+where not coalesce(({{ expression }}), true)
 {%- if where_clause %} and ({{ where_clause }}){% endif %}
 {% endtest %}
 

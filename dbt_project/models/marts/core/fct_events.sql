@@ -20,6 +20,10 @@
         post_hook="delete from {{ this }} where event_type = '_tombstone'",
     )
 }}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
 
 {%- set tickets = ref('int_tickets_enriched') -%}
 {%- set transitions = ref('int_ticket_transitions_enriched') -%}
@@ -92,7 +96,8 @@
     ('equipment_serial', 'text'), ('ticket_id', 'bigint'), ('work_type', 'text'),
     ('source_system', 'text'), ('source_id', 'text'), ('points', 'numeric'),
     ('cost_rub', 'numeric'), ('revenue_rub', 'numeric'), ('activity', 'text'),
-] -%}
+] %}
+
 
 with
 
@@ -105,7 +110,7 @@ with
         {%- if name == 'source_id' %}
         ({{ s.source_id }})::text as source_id,
         {%- else %}
-        {{ s.get(name, 'null') }}::{{ type }} as {{ name }},
+        ({{ s.get(name, 'null') }})::{{ type }} as {{ name }},
         {%- endif %}
         {%- endfor %}
         ({{ s.record_key }})::text as source_record_key,

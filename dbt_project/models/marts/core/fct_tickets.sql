@@ -6,6 +6,10 @@
         on_schema_change='append_new_columns',
     )
 }}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- One row per ticket (help-desk issue). completed_at = the FIRST change to completed in
 -- the status history (a reopen does not move it); taken_at = the first change to
 -- in_progress; a reopen = completed/closed -> opened/in_progress/delayed.

@@ -7,6 +7,10 @@
         post_hook="delete from {{ this }} where is_deleted",
     )
 }}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- One row per help-desk time entry, with the engineer, the ticket's work type and client,
 -- the contract in force on the entry's date and its money (see int_time_entries_enriched).
 -- Entries that vanished from the help desk are removed (a post-hook deletes the rows the
