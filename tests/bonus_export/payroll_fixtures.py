@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 from werkzeug.security import generate_password_hash
 
 import warehouse
@@ -125,3 +133,41 @@ def create_superset_accounts(path: Path) -> str:
                 conn.execute("insert into ab_user_role (user_id, role_id) values (?, ?)", (uid, role_id[r]))
     conn.close()
     return f"sqlite:///{path}"
+
+
+# ---------------------------------------------------------------- the page, served for real
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_page(warehouse_url: str, superset_uri: str, tmp: Path, **env_extra: str) -> Iterator[str]:
+    """`python -m bonus_export serve` on a free port (uvicorn); yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "WAREHOUSE_URL": warehouse_url, "SUPERSET_DATABASE_URI": superset_uri,
+           "APPROVALS_SECRET_KEY": "web-test-secret", **env_extra}
+    log_path = tmp / f"serve-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bonus_export", "serve", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the approvals page exited: {log_path.read_text()}")
+                try:
+                    if httpx.get(base + "/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError(f"the approvals page did not answer: {log_path.read_text()}")
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)

@@ -7,29 +7,16 @@ Superset's metadata DB.
 from __future__ import annotations
 
 import html
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from payroll_fixtures import Line, add_engineer, create_marts, create_superset_accounts, set_bonus
+from payroll_fixtures import Line, add_engineer, create_marts, create_superset_accounts, serve_page, set_bonus
 
 import warehouse
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -45,33 +32,8 @@ def site(module_db: str, tmp_path_factory) -> Iterator[str]:
     ])
     set_bonus(module_db, "E200", "2026-03", [Line("ticket_points", "ticket:502", "150.00", 502)])
     set_bonus(module_db, "E200", "2026-02", [Line("ticket_points", "ticket:402", "300.00", 402)])
-    port = free_port()
-    env = {
-        **os.environ,
-        "WAREHOUSE_URL": module_db,
-        "SUPERSET_DATABASE_URI": create_superset_accounts(tmp / "superset.db"),
-        "APPROVALS_SECRET_KEY": "web-test-secret",
-    }
-    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "bonus_export", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise RuntimeError(f"the approvals page exited: {(tmp / 'serve.log').read_text()}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the approvals page did not answer: {(tmp / 'serve.log').read_text()}")
+    with serve_page(module_db, create_superset_accounts(tmp / "superset.db"), tmp) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def token(page: httpx.Response) -> str:
