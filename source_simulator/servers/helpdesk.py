@@ -66,18 +66,23 @@ def issues_list(request: Request) -> Response:
     since = _since(request, c)
     now = clock_for_page(c, request, continuation=number > 1)
 
-    def compute() -> list[int]:
-        cond = "updated_at >= :since and " if since else ""
-        sql = f"select row_id from hd_issues where {cond}{AS_OF} order by updated_at, id"
-        return [r[0] for r in c.world.conn().execute(sql, {"since": since, "now": now})]
+    def fetch(after: tuple | None, limit: int) -> list[tuple]:
+        cond = ["updated_at >= :since"] if since else []
+        if after is not None:
+            cond.append("(updated_at, id) > (:au, :ai)")
+        where = " and ".join([*cond, AS_OF])
+        sql = f"select row_id, updated_at, id from hd_issues where {where} order by updated_at, id limit :limit"
+        params = {"since": since, "now": now, "limit": limit, "au": after and after[0], "ai": after and after[1]}
+        return c.world.conn().execute(sql, params).fetchall()
 
-    keys = c.world.ordered_keys(("hd_issues", since, now), compute)
+    start = (number - 1) * size
+    prefix = c.world.key_prefix(("hd_issues", since, now), start + size if forward else 1 << 62, fetch)
+    keys = prefix.row_ids
     total = len(keys)
 
     def at(i: int) -> int:
         return keys[i] if forward else keys[total - 1 - i]
 
-    start = (number - 1) * size
     wanted = [at(i) for i in range(start, min(start + size, total))]
     items = P.issues(c.world, c.world.rows_by_row_id("hd_issues", wanted), now, c.tz)
     previous = None

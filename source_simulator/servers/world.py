@@ -9,9 +9,35 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from source_simulator import store
+
+Fetch = Callable[[tuple | None, int], list[tuple]]
+
+
+@dataclass
+class KeyPrefix:
+    """The first rows of one ordered listing, grown on demand: ``row_ids`` in order, the sort
+    key of the last one, and whether the listing is complete."""
+
+    row_ids: array = field(default_factory=lambda: array("q"))
+    last: tuple | None = None
+    complete: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure(self, needed: int, fetch: Fetch) -> None:
+        """Read on (keyset, doubling) until ``needed`` rows are known or the listing ends."""
+        with self.lock:
+            while not self.complete and len(self.row_ids) < needed:
+                want = max(needed - len(self.row_ids), len(self.row_ids), 256)
+                rows = fetch(self.last, want)
+                self.row_ids.extend(r[0] for r in rows)
+                if rows:
+                    self.last = tuple(rows[-1][1:])
+                if len(rows) < want:
+                    self.complete = True
 
 
 class WorldError(RuntimeError):
@@ -35,6 +61,7 @@ class World:
             if key not in self.meta:
                 raise WorldError(f"{self.path}: meta.{key} is missing (is the store complete?)")
         self._cache: OrderedDict[Hashable, array] = OrderedDict()
+        self._prefixes: OrderedDict[Hashable, KeyPrefix] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._cache_entries = max(1, key_cache_entries)
@@ -72,6 +99,23 @@ class World:
                     old, _ = self._cache.popitem(last=False)
                     self._key_locks.pop(old, None)
             return keys
+
+    def key_prefix(self, cache_key: Hashable, needed: int, fetch: Fetch) -> KeyPrefix:
+        """At least ``needed`` leading row ids of an ordered listing (fewer if it is shorter).
+
+        ``fetch(after, limit)`` returns up to ``limit`` tuples ``(row_id, *sort_key)`` after the
+        sort key ``after`` (None: from the start). Page N of a listing costs a slice once its
+        prefix is known, and a client that restarts from page 1 with a new filter only pays
+        for the pages it reads."""
+        with self._cache_lock:
+            prefix = self._prefixes.get(cache_key)
+            if prefix is None:
+                prefix = self._prefixes[cache_key] = KeyPrefix()
+                while len(self._prefixes) > self._cache_entries:
+                    self._prefixes.popitem(last=False)
+            self._prefixes.move_to_end(cache_key)
+        prefix.ensure(needed, fetch)
+        return prefix
 
     def rows_by_row_id(self, table: str, row_ids: Sequence[int]) -> list[sqlite3.Row]:
         """Rows of ``table`` with these row ids, in the given order."""
