@@ -116,7 +116,7 @@ final as (
         escalation_bonus,
         weight_w,
         points_rate_rub,
-        points,
+        points::numeric(14, 2) as points,
         round(points * points_rate_rub, 2)::numeric(14, 2) as amount_rub
     from computed
 )
