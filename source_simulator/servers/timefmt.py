@@ -31,10 +31,29 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=1 << 17)
+def _local_hour(tz_key: str, utc_hour: str) -> tuple[str, str] | None:
+    """For one UTC hour (``YYYY-MM-DDTHH``): the local hour text and the offset text, or None
+    when the zone's offset is not whole hours (then minutes change too: slow path)."""
+    local = datetime.fromisoformat(f"{utc_hour}:00:00+00:00").astimezone(zone(tz_key))
+    offset = local.utcoffset()
+    if offset is None or offset.total_seconds() % 3600:
+        return None
+    text = local.isoformat()
+    return text[:13], text[19:]
+
+
 def store_to_local_iso(text: str | None, tz: ZoneInfo) -> str | None:
-    """``2026-03-15T15:05:17.568Z`` -> ``2026-03-15T18:05:17.568+03:00`` (help-desk style)."""
+    """``2026-03-15T15:05:17.568Z`` -> ``2026-03-15T18:05:17.568+03:00`` (help-desk style).
+
+    Hot path of every help-desk page: whole-hour offsets are looked up once per UTC hour and
+    the minutes, seconds and milliseconds are copied as they are."""
     if text is None:
         return None
+    if len(text) == 24 and text[23] == "Z":
+        hour = _local_hour(tz.key, text[:13])
+        if hour is not None:
+            return f"{hour[0]}{text[13:23]}{hour[1]}"
     return parse_utc(text).astimezone(tz).isoformat(timespec="milliseconds")
 
 
