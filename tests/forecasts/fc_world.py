@@ -66,11 +66,11 @@ class World:
     seed: int = 7
 
 
-def create_marts(conn: psycopg.Connection) -> None:
+def create_marts(conn: psycopg.Connection, engineers: list[tuple] = ENGINEERS) -> None:
     conn.execute(DDL)
     with conn.cursor().copy("copy marts.dim_engineers (personnel_no, team_id, team_name, region_code, "
                             "region_name, is_active) from stdin") as cp:
-        for row in ENGINEERS:
+        for row in engineers:
             cp.write_row((*row, True))
 
 
