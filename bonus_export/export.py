@@ -95,6 +95,9 @@ where a.status = 'approved'
       where x.personnel_no = a.personnel_no and x.period_start = a.period_start and x.calc_hash = a.calc_hash)
 order by a.period_start, a.personnel_no collate "C"
 """
+# Inside the batch transaction: lock the approvals being exported, so that a decision taken
+# at the same moment waits for the batch and then sees it (instead of racing it).
+_CANDIDATES_LOCKED = _CANDIDATES + "for update of a\n"
 
 _COUNTS = """
 select count(*) filter (where a.status = 'approved' and s.calc_hash is distinct from a.calc_hash) as stale
@@ -203,19 +206,29 @@ def _deliver(conn: psycopg.Connection, batch_id: int, settings: Settings, fault:
 def _export_period(
     conn: psycopg.Connection,
     period_start: date,
-    candidates: list[dict],
     out_dir: Path,
     created_by: str,
     settings: Settings,
+    report: ExportReport,
     fault: Fault | None,
-) -> int:
+) -> int | None:
     """Record one batch and write its temporary files, all in one transaction; returns batch_id."""
-    rows = [PayrollRow(**{k: c[k] for k in PayrollRow.__dataclass_fields__}) for c in candidates]
-    data = render(rows, settings.zone)
-    total = control_total(rows)
     written: list[Path] = []
     try:
         with conn.transaction():
+            with conn.cursor(row_factory=dict_row) as cur:
+                candidates = cur.execute(_CANDIDATES_LOCKED, {"p": period_start}).fetchall()
+            if not candidates:
+                return None
+            for c in candidates:
+                if not c["full_name"]:
+                    report.warnings.append(
+                        f"personnel_no {c['personnel_no']} has no full_name in marts.dim_engineers; "
+                        "exported with an empty name"
+                    )
+            rows = [PayrollRow(**{k: c[k] for k in PayrollRow.__dataclass_fields__}) for c in candidates]
+            data = render(rows, settings.zone)
+            total = control_total(rows)
             (batch_id,) = conn.execute(
                 "select nextval(pg_get_serial_sequence('payroll.export_batches', 'batch_id'))"
             ).fetchone()
@@ -289,20 +302,11 @@ def export(
         for tmp in out.glob(".approved_bonuses_*.tmp"):
             tmp.unlink(missing_ok=True)
 
-        with conn.cursor(row_factory=dict_row) as cur:
-            candidates = cur.execute(_CANDIDATES, {"p": period_start}).fetchall()
-        by_period: dict[date, list[dict]] = {}
-        for c in candidates:
-            by_period.setdefault(c["period_start"], []).append(c)
-        for p, group in sorted(by_period.items()):
-            for c in group:
-                if not c["full_name"]:
-                    report.warnings.append(
-                        f"personnel_no {c['personnel_no']} has no full_name in marts.dim_engineers; "
-                        "exported with an empty name"
-                    )
-            batch_id = _export_period(conn, p, group, out, created_by, settings, fault)
-            report.exported.append(_deliver(conn, batch_id, settings, fault))
+        periods = sorted({c[2] for c in conn.execute(_CANDIDATES, {"p": period_start}).fetchall()})
+        for p in periods:
+            batch_id = _export_period(conn, p, out, created_by, settings, report, fault)
+            if batch_id is not None:
+                report.exported.append(_deliver(conn, batch_id, settings, fault))
         (report.stale,) = conn.execute(_COUNTS, {"p": period_start}).fetchone()
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (EXPORT_LOCK_KEY,))
