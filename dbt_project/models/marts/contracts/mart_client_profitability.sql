@@ -7,6 +7,7 @@
 --   at logged_at + the bonus lines attributed to the client's tickets (ticket points, repeat
 --   penalties, hourly work shares; in the line's period);
 --   margin = invoiced - cost; margin_pct = margin / invoiced (null without invoices).
+-- The client's name is in dim_clients (the Superset dataset joins it).
 with
 
 usage as (
@@ -68,7 +69,6 @@ spine as (
 joined as (
     select
         spine.client_inn,
-        clients.name as client_name,
         spine.period_start,
         coalesce(usage.included_hours, 0) as included_hours,
         coalesce(usage.used_hours, 0) as used_hours,
@@ -81,7 +81,6 @@ joined as (
         coalesce(labour.labour_cost_rub, 0) as labour_cost_rub,
         coalesce(bonus.bonus_cost_rub, 0) as bonus_cost_rub
     from spine
-    left join {{ ref('dim_clients') }} as clients on clients.client_inn = spine.client_inn
     left join usage on usage.client_inn = spine.client_inn and usage.period_start = spine.period_start
     left join sales on sales.client_inn = spine.client_inn and sales.period_start = spine.period_start
     left join labour on labour.client_inn = spine.client_inn and labour.period_start = spine.period_start
@@ -91,7 +90,6 @@ joined as (
 select
     {{ surrogate_key(['client_inn', 'period_start']) }} as row_id,
     client_inn,
-    client_name,
     period_start,
     included_hours,
     used_hours,

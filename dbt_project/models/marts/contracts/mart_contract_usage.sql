@@ -79,11 +79,11 @@ select
     contract_name,
     sla_level,
     period_start,
-    included_hours,
-    used_hours,
-    hourly_work_hours,
+    included_hours::numeric(12, 2) as included_hours,
+    used_hours::numeric(12, 2) as used_hours,
+    hourly_work_hours::numeric(12, 2) as hourly_work_hours,
     time_entries,
-    usage_ratio,
+    usage_ratio::numeric(10, 4) as usage_ratio,
     case
         when included_hours <= 0 then 'blue'
         when used_hours <= included_hours then 'blue'
@@ -91,11 +91,11 @@ select
         else 'red'
     end as traffic_light,
     included_hours > 0 as is_ratio_rated,
-    overage_hours,
-    overage_rate_rub,
-    round(overage_hours * overage_rate_rub, 2) as overage_revenue_rub,
-    monthly_fee_rub,
-    hourly_revenue_rub,
-    round(monthly_fee_rub + overage_hours * overage_rate_rub, 2) as expected_revenue_rub,
-    invoiced_revenue_rub
+    overage_hours::numeric(12, 2) as overage_hours,
+    overage_rate_rub::numeric(14, 2) as overage_rate_rub,
+    round(overage_hours * overage_rate_rub, 2)::numeric(14, 2) as overage_revenue_rub,
+    monthly_fee_rub::numeric(14, 2) as monthly_fee_rub,
+    hourly_revenue_rub::numeric(14, 2) as hourly_revenue_rub,
+    round(monthly_fee_rub + overage_hours * overage_rate_rub, 2)::numeric(14, 2) as expected_revenue_rub,
+    invoiced_revenue_rub::numeric(14, 2) as invoiced_revenue_rub
 from rated
