@@ -36,10 +36,14 @@ def clock_for_page(c: SimContext, request: Request, continuation: bool) -> str:
     return c.clock.get()
 
 
-def add_duplicate(c: SimContext, request: Request, items: list[Any], previous: Any | None) -> list[Any]:
-    """``duplicates``: the last row of the previous page repeated at the start of this one."""
-    if previous is not None and c.faults.hits("duplicates", request_key(request)):
-        return [previous, *items]
+def add_duplicate(c: SimContext, request: Request, items: list[Any],
+                  previous: Callable[[], Any | None]) -> list[Any]:
+    """``duplicates``: the last row of the previous page (``previous()``, None on a first
+    page) repeated at the start of this one."""
+    if c.faults.on("duplicates") and c.faults.hits("duplicates", request_key(request)):
+        row = previous()
+        if row is not None:
+            return [row, *items]
     return items
 
 

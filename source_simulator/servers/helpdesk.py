@@ -85,9 +85,12 @@ def issues_list(request: Request) -> Response:
 
     wanted = [at(i) for i in range(start, min(start + size, total))]
     items = P.issues(c.world, c.world.rows_by_row_id("hd_issues", wanted), now, c.tz)
-    previous = None
-    if 0 < start <= total:
-        previous = P.issues(c.world, c.world.rows_by_row_id("hd_issues", [at(start - 1)]), now, c.tz)[0]
+
+    def previous() -> dict[str, Any] | None:
+        if not 0 < start <= total:
+            return None
+        return P.issues(c.world, c.world.rows_by_row_id("hd_issues", [at(start - 1)]), now, c.tz)[0]
+
     items = add_duplicate(c, request, items, previous)
     items = add_malformed(c, request, "helpdesk", "issues", P.MALFORMED["issues"], items)
     return json_response(items)
@@ -102,9 +105,9 @@ def _issue_row(c: SimContext, issue_id: int, now: str) -> sqlite3.Row:
 
 # ------------------------------------------------------------------ id-paged lists
 def _from_id_page(c: SimContext, request: Request, table: str, *, since_column: str | None = None
-                  ) -> tuple[list[sqlite3.Row], sqlite3.Row | None, str]:
+                  ) -> tuple[list[sqlite3.Row], Callable[[], sqlite3.Row | None], str]:
     """One page of ``table`` in id order after ``page[from_id]`` (exclusive), as of the clock;
-    also the row the previous page ended with (for the ``duplicates`` fault)."""
+    also how to read the row the previous page ended with (for the ``duplicates`` fault)."""
     size = min(int_param(request, "page[size]", LIST_MAX_PAGE, _err, minimum=1) or 1, LIST_MAX_PAGE)
     from_id = int_param(request, "page[from_id]", None, _err)
     forward = _direction(request, "page[direction]")
@@ -118,10 +121,13 @@ def _from_id_page(c: SimContext, request: Request, table: str, *, since_column: 
     page_filters = [*filters, f"id {op} :from_id"] if from_id is not None else filters
     rows = c.world.query(
         f"select * from {table} where {' and '.join(page_filters)} order by id {order} limit :size", params)
-    previous = None
-    if from_id is not None:
+
+    def previous() -> sqlite3.Row | None:
+        if from_id is None:
+            return None
         prev = c.world.query(f"select * from {table} where id = :from_id and {' and '.join(filters)}", params)
-        previous = prev[0] if prev else None
+        return prev[0] if prev else None
+
     return rows, previous, now
 
 
@@ -130,7 +136,11 @@ def _list(request: Request, table: str, entity: str, build: Callable[[SimContext
     c = _auth(request)
     rows, previous, now = _from_id_page(c, request, table, since_column=since_column)
     items = build(c, rows, now)
-    prev_item = build(c, [previous], now)[0] if previous is not None else None
+
+    def prev_item() -> dict[str, Any] | None:
+        row = previous()
+        return None if row is None else build(c, [row], now)[0]
+
     items = add_duplicate(c, request, items, prev_item)
     items = add_malformed(c, request, "helpdesk", entity, P.MALFORMED[entity], items)
     return json_response(items)

@@ -1,12 +1,13 @@
-"""Error faults applied in front of every JSON source (help desk, schedule JSON, 1C)."""
+"""Error faults applied in front of every JSON source (help desk, schedule JSON, 1C): a plain
+ASGI middleware, so that pages that are not faulted pass through untouched."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import SimContext, request_key
 from .errors import error_for_path, json_response
@@ -15,30 +16,51 @@ from .faults import unit
 JSON_PREFIXES = ("/helpdesk/", "/schedule/api/v1/shifts", "/onec/")
 
 
-class FaultMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
-        if not path.startswith(JSON_PREFIXES):
-            return await call_next(request)
-        c: SimContext = request.app.state.sim
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(JSON_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        c: SimContext = scope["app"].state.sim
+        if not c.faults.config.modes:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         key = request_key(request)
         mode = c.faults.error_fault(key)
         cfg = c.faults.config
-        if mode == "rate_limit":
-            exc = error_for_path(path, 429, "too many requests, retry later", "rate_limited",
-                                 {"Retry-After": str(cfg.retry_after)})
-            return json_response(exc.body(), exc.status, exc.headers)
-        if mode == "server_error":
-            status = (500, 502, 503)[int(unit(cfg.seed, "status", key) * 3)]
-            exc = error_for_path(path, status, "internal error (simulated)", "server_error")
-            return json_response(exc.body(), exc.status, exc.headers)
+        path = scope["path"]
+        if mode in ("rate_limit", "server_error"):
+            if mode == "rate_limit":
+                exc = error_for_path(path, 429, "too many requests, retry later", "rate_limited",
+                                     {"Retry-After": str(cfg.retry_after)})
+            else:
+                status = (500, 502, 503)[int(unit(cfg.seed, "status", key) * 3)]
+                exc = error_for_path(path, status, "internal error (simulated)", "server_error")
+            await json_response(exc.body(), exc.status, exc.headers)(scope, receive, send)
+            return
         if mode == "slow":
             await asyncio.sleep(cfg.slow_seconds)
-            return await call_next(request)
-        response = await call_next(request)
-        if mode == "garbled" and response.status_code == 200:
-            body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-            cut = body[: max(1, len(body) // 2)]
-            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-            return Response(cut, status_code=200, headers=headers)
-        return response
+        if mode != "garbled":
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = b"".join(chunks)
+        if start.get("status") == 200:
+            body = body[: max(1, len(body) // 2)]  # cut mid-record: not parseable JSON
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": start.get("status", 500), "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -189,9 +189,12 @@ def entity_set(entity_set: str, request: Request) -> Response:
     end = len(keys) if top is None else min(len(keys), skip + min(top, MAX_TOP))
     rows = c.world.rows_by_row_id(spec.table, keys[skip:end])
     items = [spec.build(r) for r in rows]
-    previous = None
-    if 0 < skip <= len(keys):
-        previous = spec.build(c.world.rows_by_row_id(spec.table, [keys[skip - 1]])[0])
+
+    def previous() -> dict[str, Any] | None:
+        if not 0 < skip <= len(keys):
+            return None
+        return spec.build(c.world.rows_by_row_id(spec.table, [keys[skip - 1]])[0])
+
     items = add_duplicate(c, request, items, previous)
     items = add_malformed(c, request, "onec", name, spec.malformed, items)
     return json_response({"odata.metadata": _metadata(request, name), "value": items})

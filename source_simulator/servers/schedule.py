@@ -104,10 +104,13 @@ def shifts(request: Request) -> Response:
     more = len(rows) > limit
     rows = rows[:limit]
     items = [shift(r) for r in rows]
-    previous = None
-    if cursor:
+
+    def previous() -> dict[str, Any] | None:
+        if not cursor:
+            return None
         prev = c.world.query(f"select * from sch_shifts where id = :ci and updated_at = :cu and {AS_OF}", params)
-        previous = shift(prev[0]) if prev else None
+        return shift(prev[0]) if prev else None
+
     items = add_duplicate(c, request, items, previous)
     items = add_malformed(c, request, "schedule", "shifts", MALFORMED, items)
     return json_response({"items": items, "next_cursor": _encode_cursor(rows[-1]) if more else None})
