@@ -23,6 +23,10 @@ from typing import Any, Literal
 import psycopg
 from psycopg.rows import dict_row
 
+# metrics.md's order of the bonus rules: lines are shown in it.
+LINE_KINDS = ("ticket_points", "repeat_penalty", "duty_shift", "hourly_work_share", "kpi_multiplier",
+              "floor_adjustment")
+
 Decision = Literal["approved", "rejected"]
 Status = Literal["pending", "approved", "rejected", "stale"]
 
@@ -132,10 +136,10 @@ def bonus_lines(conn: psycopg.Connection, period_start: date, personnel_no: str)
                coefficients, coalesce(explanation, '') as explanation
         from marts.mart_bonus_lines
         where period_start = %s and personnel_no::text = %s
-        order by line_kind collate "C", source_event_id collate "C"
+        order by coalesce(array_position(%s::text[], line_kind::text), 99), source_event_id collate "C"
     """
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(sql, (period_start, personnel_no)).fetchall()
+        rows = cur.execute(sql, (period_start, personnel_no, list(LINE_KINDS))).fetchall()
     return [BonusLine(**r) for r in rows]
 
 

@@ -76,6 +76,8 @@ def test_dashboard_link_asks_for_sign_in_then_opens_the_engineer(site: str) -> N
     assert page.status_code == 200
     assert "Сидорова Анна" in page.text and "4375.00" in page.text
     assert "Заявка 501: 10 баллов × 1,25" in page.text and "Дежурство 07.03" in page.text
+    # Lines in the order of the bonus rules (ticket points first), not alphabetically.
+    assert page.text.index("Заявка 501") < page.text.index("Дежурство 07.03")
     assert 'data-personnel-no="E100" data-status="pending"' in page.text
 
 
