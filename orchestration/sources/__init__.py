@@ -1,0 +1,1 @@
+"""Dagster wiring of the extractors: resources, one asset per raw table, GX and freshness checks."""
