@@ -116,7 +116,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @app.exception_handler(psycopg.errors.UndefinedTable)
     async def _no_table(request: Request, exc: psycopg.errors.UndefinedTable) -> Response:
-        return error_page(request, 503, f"Витрины премий ещё не построены (запустите конвейер): {exc}")
+        return error_page(request, 503, "Витрины премий ещё не построены (запустите конвейер): "
+                                        f"{exc.diag.message_primary or exc}")
 
     # ---------------------------------------------------------------- routes
     @app.get("/health")
