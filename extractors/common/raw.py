@@ -71,8 +71,11 @@ class RawRecord:
     def payload_json(self) -> str:
         return canonical_json(self.payload)
 
-    def payload_hash(self) -> str:
-        return payload_hash(self.hash_payload if self.hash_payload is not None else self.payload)
+    def payload_hash(self, payload_json: str | None = None) -> str:
+        if self.hash_payload is not None:
+            return payload_hash(self.hash_payload)
+        text = payload_json if payload_json is not None else canonical_json(self.payload)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -243,7 +246,8 @@ class RawWriter:
         async with self.conn.cursor().copy(stmt) as copy:
             for rec in records:
                 self._seq += 1
-                await copy.write_row((*rec.values, rec.payload_json(), rec.payload_hash(), self._seq))
+                text = rec.payload_json()
+                await copy.write_row((*rec.values, text, rec.payload_hash(text), self._seq))
 
     async def _insert_rejects(self, rejects: Sequence[Reject]) -> int:
         if not rejects:
