@@ -1,5 +1,6 @@
 """One login: users, passwords and roles come from Superset's account tables (Flask-AppBuilder).
 
+Usernames match case-insensitively, as Flask-AppBuilder's default `AUTH_USERNAME_CI = True` does.
 Tables read (FAB's names): `ab_user (id, username, password, active, first_name, last_name)`,
 `ab_role (id, name)`, `ab_user_role (user_id, role_id)`. Passwords are werkzeug hashes.
 """
@@ -51,7 +52,8 @@ class Accounts:
                 user = conn.execute(
                     text(
                         "select id, username, password, active, first_name, last_name "
-                        "from ab_user where username = :u"
+                        "from ab_user where lower(username) = lower(:u) "
+                        "order by case when username = :u then 0 else 1 end, id"
                     ),
                     {"u": username},
                 ).mappings().first()

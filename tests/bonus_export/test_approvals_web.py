@@ -88,6 +88,10 @@ def test_wrong_password_and_inactive_account_are_refused(site: str) -> None:
         r = client.post("/login", data={"username": username, "password": password, "csrf_token": token(form)})
         assert r.status_code == 401 and "Неверный логин или пароль" in r.text
     assert client.get("/").status_code == 303
+    # Usernames are case-insensitive, as in Superset (FAB's AUTH_USERNAME_CI).
+    form = client.get("/login")
+    r = client.post("/login", data={"username": "Manager", "password": "demo", "csrf_token": token(form)})
+    assert r.status_code == 303 and client.get("/").status_code == 200
 
 
 def test_manager_approves_and_the_decision_is_logged(site: str, module_db: str) -> None:
