@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- Help-desk employees have no personnel number: matched by e-mail (case-insensitive)
 -- to 1C first, then to the schedule. An e-mail that points at two different personnel
 -- numbers in the same system is ambiguous and not matched (listed in data quality).

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- Shifts with hours and the duty rate in force at the actual start (duty shifts only).
 with
 

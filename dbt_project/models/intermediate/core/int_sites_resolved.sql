@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- Sites across systems, one row per site_code: the registry sheet Объекты and the
 -- help-desk maintenance entities (parameter site_code).
 with

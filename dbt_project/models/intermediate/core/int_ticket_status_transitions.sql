@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- Status history as transitions: each change with the status before it (ordered by
 -- changed_at, then id), and the flags the ticket facts are built from:
 --   is_first_in_progress  the ticket's first change to in_progress (taken_at)

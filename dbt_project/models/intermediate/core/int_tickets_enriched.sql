@@ -1,8 +1,16 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- One row per ticket: the issue, its status history (taken_at, completion, reopens),
 -- identities (engineer, client, site, equipment) and the completion points of bonus
 -- rule 1 (metrics.md), with `_source_loaded_at`: the newest load of anything the row
 -- is made of (incremental models reprocess a ticket when it moves).
 with
+
+{{ coefficients_cte() }},
+
+points_prices as materialized (
+    select work_type, points, valid_from, valid_to from {{ ref('stg_onec__points_prices') }}
+),
 
 issues as (
     select * from {{ ref('stg_helpdesk__issues') }}
@@ -97,7 +105,7 @@ rule_one as (
         w.*,
         case when w.completed_at is not null then coalesce((
             select pp.points
-            from {{ ref('stg_onec__points_prices') }} as pp
+            from points_prices as pp
             where pp.work_type = w.work_type and {{ in_force('pp', 'w.completed_at') }}
         ), 0) end as base_points,
         case when w.completed_at is not null then
@@ -112,9 +120,9 @@ rule_one as (
         case
             when w.deadline_at is null or w.taken_at is null then 0
             when w.deadline_at <= w.created_at then 1
-            else least(1, greatest(0,
+            else trim_scale(least(1, greatest(0,
                 extract(epoch from w.taken_at - w.created_at)
-                / extract(epoch from w.deadline_at - w.created_at)))
+                / extract(epoch from w.deadline_at - w.created_at))))
         end as urgency,
         case when w.completed_at is not null then
             {{ coefficient_at("'urgency_weight_max'", 'w.completed_at') }}
@@ -127,9 +135,9 @@ rule_one as (
 
 select
     r.*,
-    case when r.completed_at is not null then
+    case when r.completed_at is not null then trim_scale(
         1 + r.urgency_weight_max * r.urgency
-          + r.escalation_bonus * (case when r.is_escalated then 1 else 0 end)
+          + r.escalation_bonus * (case when r.is_escalated then 1 else 0 end))
     end as urgency_weight,
     case when r.completed_at is not null then
         round(r.base_points * r.complexity_coef * r.sla_factor

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: facts, events and data-quality marts read it several times.
 -- Time entries with the engineer (help-desk employee matched to a personnel number), the
 -- ticket's work type and client, the client's contract in force on the entry's local date
 -- (latest start date wins), and money: cost = hours x engineer hour cost of the work type,
@@ -13,7 +15,7 @@ tickets as (
     from {{ ref('int_tickets_enriched') }}
 ),
 
-contracts as (
+contracts as materialized (
     select c.*, cl.inn as client_inn
     from {{ ref('stg_onec__contracts') }} as c
     join {{ ref('stg_onec__clients') }} as cl on cl.client_ref = c.client_ref

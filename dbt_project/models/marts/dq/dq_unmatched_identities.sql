@@ -5,6 +5,8 @@
 --   clients / companies: posted sales (1C) or hourly-work revenue (help desk).
 with
 
+{{ coefficients_cte() }},
+
 employees as (
     select
         'helpdesk' as source_system,
