@@ -1,7 +1,7 @@
 """Rolling-origin backtest on fixed cutoffs, and its scores (MAPE, MASE).
 
 Cutoffs: the last `backtest_weeks` complete weeks are the evaluation window; a cutoff every
-`backtest_step_weeks` from its start (default: 13 cutoffs over 26 weeks). At a cutoff every
+`backtest_step_weeks` from its start (default: 7 cutoffs, every 4 weeks, over 26 weeks). At a cutoff every
 model sees only the weeks up to and including it and forecasts up to `horizon_weeks` ahead
 (truncated at the last complete week). Prophet and both baselines are scored on the same
 points: those where all three have a forecast (same week last year needs that week in the

@@ -23,7 +23,7 @@ class ForecastSettings(BaseSettings):
     # Backtest: cutoffs every `backtest_step_weeks` over the last `backtest_weeks` complete
     # weeks (fixed, the same for every model and every series of a run).
     backtest_weeks: int = Field(default=26, ge=1)
-    backtest_step_weeks: int = Field(default=2, ge=1)
+    backtest_step_weeks: int = Field(default=4, ge=1)
     # A cutoff is used only when the series has at least this many weeks before it.
     min_train_weeks: int = Field(default=26, ge=4)
     # Team series need this much history; company and region series need `min_train_weeks`.
