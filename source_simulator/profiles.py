@@ -49,11 +49,11 @@ PROFILES: dict[str, Profile] = {
     "tiny": Profile("tiny", regions=1, teams_per_region=2, engineers_per_team=2, clients=3,
                     sites_per_client=2, units_per_site=3.4, months=2, tickets_per_workday=6,
                     joiners=1, leavers=1, contractors=1),
-    "demo": Profile("demo", regions=3, teams_per_region=2, engineers_per_team=6, clients=40,
-                    sites_per_client=6, units_per_site=6, months=24, tickets_per_workday=85,
+    "demo": Profile("demo", regions=3, teams_per_region=2, engineers_per_team=6, clients=50,
+                    sites_per_client=8, units_per_site=8, months=24, tickets_per_workday=85,
                     joiners=5, leavers=4, contractors=2),
     "large": Profile("large", regions=5, teams_per_region=8, engineers_per_team=10, clients=600,
-                     sites_per_client=10, units_per_site=8, months=36, tickets_per_workday=1350,
+                     sites_per_client=10, units_per_site=10, months=36, tickets_per_workday=1350,
                      joiners=40, leavers=35, contractors=6),
 }
 

@@ -19,15 +19,21 @@ def _day_text(day_no: int) -> str:
     return (_EPOCH + timedelta(days=day_no)).isoformat()
 
 
+_MINUTES = tuple(f"{m:02d}:" for m in range(60))
+_SECONDS = tuple(f"{s // 1000:02d}.{s % 1000:03d}Z" for s in range(MS_MINUTE))
+
+
+@lru_cache(maxsize=200_000)
+def _hour_text(hour_no: int) -> str:
+    day_no, h = divmod(hour_no, 24)
+    return f"{_day_text(day_no)}T{h:02d}:"
+
+
 def iso(ms: int | None) -> str | None:
     """UTC ISO-8601 text with milliseconds and ``Z`` (the store's timestamp format)."""
     if ms is None:
         return None
-    day_no, rest = divmod(ms, MS_DAY)
-    h, rest = divmod(rest, MS_HOUR)
-    m, rest = divmod(rest, MS_MINUTE)
-    s, milli = divmod(rest, 1000)
-    return f"{_day_text(day_no)}T{h:02d}:{m:02d}:{s:02d}.{milli:03d}Z"
+    return _hour_text(ms // MS_HOUR) + _MINUTES[ms // MS_MINUTE % 60] + _SECONDS[ms % MS_MINUTE]
 
 
 def parse_iso(text: str) -> int:

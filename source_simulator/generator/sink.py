@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from operator import itemgetter
 
 from source_simulator.generator.clock import iso
 
@@ -17,15 +18,17 @@ class Sink:
         self.conn = conn
         self._cols: dict[str, tuple[str, ...]] = {}
         self._rows: dict[str, list[tuple]] = {}
+        self._getters: dict[str, itemgetter] = {}
         self.counts: dict[str, int] = {}
 
     def add(self, table: str, row: dict[str, object]) -> None:
-        cols = self._cols.get(table)
-        if cols is None:
+        getter = self._getters.get(table)
+        if getter is None:
             cols = self._cols[table] = tuple(row)
+            getter = self._getters[table] = itemgetter(*cols)
             self._rows[table] = []
         buf = self._rows[table]
-        buf.append(tuple(row[c] for c in cols))
+        buf.append(getter(row))
         if len(buf) >= BATCH:
             self._flush(table)
 

@@ -17,13 +17,15 @@ import holidays
 
 from source_simulator.generator import catalog
 from source_simulator.generator.clock import MS_DAY, MS_HOUR, MS_MINUTE, iso, local_ms
-from source_simulator.generator.org import Engineer, Org, Site
+from source_simulator.generator.org import Engineer, Org, Site, Unit
 from source_simulator.generator.rng import poisson, stream
 from source_simulator.generator.sink import Sink
 from source_simulator.profiles import Profile
 
 WEEKDAY_FACTOR = (1.10, 1.0, 1.0, 1.0, 0.95, 0.35, 0.25)
 HOLIDAY_FACTOR = 0.3
+REPEAT_SHARE = 0.04
+REPEAT_GUARD_MS = 33 * MS_DAY
 _WT_CODES = tuple(catalog.WORK_TYPE_WEIGHTS)
 _WT_CUM = tuple(__import__("itertools").accumulate(catalog.WORK_TYPE_WEIGHTS.values()))
 _CH_CODES = tuple(catalog.CHANNELS)
@@ -69,6 +71,30 @@ class TicketGenerator:
         self.ru_holidays = holidays.RU(years=years)
         self.sites = list(org.sites)
         self.site_cum = list(__import__("itertools").accumulate(s.weight for s in self.sites))
+        self.unit_last: dict[int, int] = {}          # unit id -> creation of its last ticket
+        self.noeq_last: dict[tuple[int, str], int] = {}  # (site, work type) -> last ticket without units
+        self.skill = {e.hd_id: stream(seed, "skill", e.hd_id).lognormvariate(0, 0.35) for e in org.engineers}
+
+    def _has_fresh_unit(self, site: Site, at: int) -> bool:
+        return any(at - self.unit_last.get(u.hd_id, -REPEAT_GUARD_MS) >= REPEAT_GUARD_MS
+                   for u in site.units if u.since_ms <= at)
+
+    def _pick_units(self, rng: random.Random, site: Site, created: int, wt: str) -> list[Unit]:
+        available = [u for u in site.units if u.since_ms <= created]
+        recent = [u for u in available if created - self.unit_last.get(u.hd_id, -REPEAT_GUARD_MS) < REPEAT_GUARD_MS]
+        if recent and rng.random() < REPEAT_SHARE:          # the same trouble again: a repeat
+            units = [max(recent, key=lambda u: self.unit_last[u.hd_id])]
+        else:
+            fresh = [u for u in available if u not in recent] or available
+            roll = rng.random()
+            no_units_ok = created - self.noeq_last.get((site.hd_id, wt), -REPEAT_GUARD_MS) >= REPEAT_GUARD_MS
+            if roll < 0.08 and no_units_ok or not fresh:
+                self.noeq_last[(site.hd_id, wt)] = created
+                return []
+            units = rng.sample(fresh, 2 if roll > 0.96 and len(fresh) > 1 else 1)
+        for u in units:
+            self.unit_last[u.hd_id] = created
+        return units
 
     def day(self, day: date) -> int:
         rng = stream(self.seed, "tickets", day.isoformat())
@@ -82,6 +108,12 @@ class TicketGenerator:
         drafts = []
         sites = rng.choices(self.sites, cum_weights=self.site_cum, k=n) if self.sites else []
         for site in sites:
+            # a site whose units were all served within the repeat window is swapped for another
+            # (a few times), so that repeats stay the exception they are in real life
+            for _ in range(4):
+                if self._has_fresh_unit(site, noon):
+                    break
+                site = rng.choices(self.sites, cum_weights=self.site_cum)[0]
             orphan = rng.random() < 0.01
             drafts.append(self._draft(rng, day, None if orphan else site, pools, site))
         drafts.sort(key=lambda d: (d["created"], d["site_id"] or 0))
@@ -98,11 +130,7 @@ class TicketGenerator:
         else:
             hour = min(19.9, max(8.0, rng.gauss(12.5, 2.8)))
         created = local_ms(day, region.tz, hour) + rng.randint(0, 999)
-        units = []
-        if site is not None:
-            available = [u for u in site.units if u.since_ms <= created]
-            k = rng.choices((0, 1, 2), weights=(25, 65, 10))[0]
-            units = rng.sample(available, min(k, len(available)))
+        units = self._pick_units(rng, site, created, wt) if site is not None else []
         pool = pools.get(region.code) or [e for p in pools.values() for e in p]
         assignee = None
         if site is not None:
@@ -147,13 +175,15 @@ class TicketGenerator:
         span = (deadline - created) if deadline and deadline > created else catalog.SLA_HOURS[d["priority"]][1] * MS_HOUR
         react_span = (d["planned_reaction"] - created) if d["planned_reaction"] else span / 6
         changes: list[tuple[int, str]] = [(created, "opened")]
-        work_ms = max(15 * MS_MINUTE, int(span * rng.lognormvariate(math.log(0.3), 0.75)))
+        skill = self.skill[d["assignee"].hd_id]
+        work_ms = max(15 * MS_MINUTE, int(span * skill * rng.lognormvariate(math.log(0.3), 0.75)))
         segments: list[tuple[int, int]] = []          # work intervals, for time entries
         if rng.random() < 0.015:                      # grey zone: completed without in_progress
             done = created + max(20 * MS_MINUTE, work_ms)
             segments.append((created + (done - created) // 3, done))
         else:
-            taken = created + max(2 * MS_MINUTE, int(react_span * rng.lognormvariate(math.log(0.45), 0.7)))
+            taken = created + max(2 * MS_MINUTE,
+                                  int(react_span * skill * rng.lognormvariate(math.log(0.45), 0.7)))
             changes.append((taken, "in_progress"))
             if rng.random() < 0.06:
                 pause = taken + int(work_ms * 0.3)
