@@ -291,3 +291,18 @@ def test_approval_log_is_append_only(payroll_settings: Settings) -> None:
             conn.execute(sql)
     assert query(url, "select decided_by, amount_rub from payroll.approval_log") == [
         ("manager", Decimal("2511.87"))]
+
+
+def test_concurrent_exports_export_each_approval_once(payroll_settings: Settings) -> None:
+    """The Dagster sensor's run and a clerk's CLI run at the same moment: one batch, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = payroll_settings.warehouse_url
+    seed_two(url)
+    decide(url, "E001", MARCH)
+    decide(url, "E002", MARCH)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda _: run_export(payroll_settings), range(4)))
+    assert sorted(len(r.exported) for r in reports) == [0, 0, 0, 1]
+    assert len(csv_files(payroll_settings.payroll_export_dir)) == 1
+    assert query(url, "select count(*) from payroll.exported_lines") == [(2,)]
