@@ -53,7 +53,7 @@ from marts.mart_engineer_kpi k
         sql="""select l.personnel_no, l.period_start, l.load_index,
     e.full_name, e.team_name, e.region_name
 from marts.mart_engineer_load_index l
-""" + ENGINEER.format(alias="l"),
+""" + ENGINEER.format(alias="l") + "\nwhere l.grain = 'month'",
         dttm="period_start",
         description="Индекс загрузки (100 = медиана команды)",
     ),

@@ -1,5 +1,8 @@
 """Roles, demo users and row-level security from security.yaml, through the REST API.
 
+Dashboards are visible by role (DASHBOARD_RBAC): each role lists its dashboards in
+security.yaml and is granted exactly the datasets behind them.
+
 Engineer isolation: the `Engineer` role grants the datasets of the engineer dashboard; a
 baseline RLS rule `1 = 0` on the Engineer role hides every row, and each engineer user gets a
 role of their own, `Engineer:<login>`, with the rule `personnel_no = '<no>'`. Both rules share
@@ -156,6 +159,10 @@ class SecurityApplier:
             if role.rls_column:
                 self.upsert_rls(f"{name}: no rows without a personnel number", role_tables[name],
                                 [self.role_id(name)], "1 = 0", f"baseline of role {name}")
+        for slug in sorted({s for role in spec.roles.values() for s in role.dashboards}):
+            allowed = [self.role_id(n) for n, role in spec.roles.items() if slug in role.dashboards]
+            dash_id = self.c.get(f"/api/v1/dashboard/{slug}")["result"]["id"]
+            self.c.put(f"/api/v1/dashboard/{dash_id}", {"roles": allowed})
         mapped: dict[str, str] = {}
         for user in spec.users:
             roles = ["Gamma", *user.roles]

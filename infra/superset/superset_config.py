@@ -54,7 +54,8 @@ FAB_ADD_SECURITY_API = True
 FEATURE_FLAGS = {
     # `{{ approvals_url() }}` in the bonus dataset's SQL
     "ENABLE_TEMPLATE_PROCESSING": True,
-    "DASHBOARD_RBAC": False,
+    # each dashboard is visible to the roles superset_assets/security.yaml lists for it
+    "DASHBOARD_RBAC": True,
     "TAGGING_SYSTEM": False,
     "ALERT_REPORTS": False,
     "THUMBNAILS": False,

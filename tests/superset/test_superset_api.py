@@ -1,0 +1,86 @@
+"""After the import: every chart answers through the API; roles and RLS hold."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from superset_env import APPROVALS_URL, DEMO_PASSWORD
+
+from superset_assets import BUNDLE_DIR
+from superset_assets.bundle import read_tree
+from superset_assets.client import SupersetClient
+
+
+def chart_data(client: SupersetClient, chart_id: int) -> httpx.Response:
+    return client.http.get(f"/api/v1/chart/{chart_id}/data/")
+
+
+def charts_by_uuid(client: SupersetClient) -> dict[str, dict]:
+    return {c["uuid"]: c for c in client.list_all("chart", ["id", "uuid", "slice_name"])}
+
+
+def test_every_chart_of_the_bundle_answers_its_data_request(admin: SupersetClient, loaded):
+    bundle = {p["uuid"]: p["slice_name"] for rel, p in read_tree(BUNDLE_DIR).items() if rel.startswith("charts/")}
+    present = charts_by_uuid(admin)
+    assert set(bundle) <= set(present), "charts of the bundle missing after the import"
+    failures = []
+    for uuid, name in bundle.items():
+        resp = chart_data(admin, present[uuid]["id"])
+        body = resp.json()
+        errors = [q.get("error") for q in body.get("result", []) if q.get("error")]
+        if resp.status_code != 200 or errors:
+            failures.append(f"{name}: HTTP {resp.status_code} {errors or resp.text[:300]}")
+    assert failures == []
+
+
+def test_demo_engineer_is_the_first_active_engineer(loaded):
+    # fixture: E001, E002, E003 all active -> E001
+    assert loaded == {"engineer": "E001"}
+
+
+def _rows_of(client: SupersetClient, slug: str, title: str) -> list[dict]:
+    dash = client.get(f"/api/v1/dashboard/{slug}/charts")["result"]
+    chart = next(c for c in dash if c["slice_name"] == title)
+    resp = chart_data(client, chart["id"])
+    assert resp.status_code == 200, resp.text[:500]
+    return resp.json()["result"][0]["data"]
+
+
+def test_engineer_sees_only_own_rows_on_every_chart_of_the_engineer_dashboard(superset_url, loaded):
+    engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
+    charts = engineer.get("/api/v1/dashboard/engineer/charts")["result"]
+    seen_personnel = set()
+    for chart in charts:
+        resp = chart_data(engineer, chart["id"])
+        assert resp.status_code == 200, f"{chart['slice_name']}: {resp.text[:300]}"
+        for row in resp.json()["result"][0]["data"]:
+            if "personnel_no" in row:
+                seen_personnel.add(row["personnel_no"])
+    assert seen_personnel == {"E001"}
+    # the bonus total is E001's alone: 562.50 + 3500.00 + 406.25
+    assert _rows_of(engineer, "engineer", "Моя премия, ₽")[0]["Премия, ₽"] == pytest.approx(4468.75)
+
+
+def test_engineer_cannot_open_other_dashboards_or_their_data(superset_url, admin, loaded):
+    engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
+    visible = {d["slug"] for d in engineer.list_all("dashboard", ["id", "slug"])}
+    assert visible == {"engineer"}
+    manager_charts = admin.get("/api/v1/dashboard/manager/charts")["result"]
+    events = next(c for c in manager_charts if c["slice_name"].startswith("События"))
+    assert chart_data(engineer, events["id"]).status_code in (403, 404)
+
+
+def test_roles_see_their_dashboards(superset_url, loaded):
+    finance = SupersetClient(superset_url, "finance", DEMO_PASSWORD)
+    manager = SupersetClient(superset_url, "manager", DEMO_PASSWORD)
+    assert {d["slug"] for d in finance.list_all("dashboard", ["slug"])} == {"bonuses", "contracts"}
+    assert {d["slug"] for d in manager.list_all("dashboard", ["slug"])} == {
+        "manager", "engineer", "bonuses", "contracts", "forecast", "data-quality"}
+
+
+def test_bonus_approval_status_and_link(admin, loaded):
+    rows = {r["personnel_no"]: r for r in _rows_of(admin, "bonuses", "Премии по инженерам и периодам")}
+    # E001 approved with the current hash, E002 approved with an older hash, E003 never decided
+    assert {k: r["approval_status_ru"] for k, r in rows.items()} == {
+        "E001": "утверждена", "E002": "устарела", "E003": "ожидает"}
+    assert f'href="{APPROVALS_URL}/?period=2026-10&personnel_no=E002"' in rows["E002"]["approval_link"]
