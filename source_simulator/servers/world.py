@@ -70,7 +70,7 @@ class World:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = store.connect(self.path, readonly=True)
-            conn.execute("pragma cache_size = -65536")
+            conn.execute("pragma cache_size = -16384")  # per thread; mmap shares the rest
             conn.execute("pragma mmap_size = 1073741824")
             self._local.conn = conn
         return conn
