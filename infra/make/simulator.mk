@@ -26,3 +26,8 @@ simulator-server: simulator-up
 
 simulator-stop:
 	@infra/services.sh stop simulator
+
+# Throughput of the simulator server over $(PROFILE) (figures in docs/simulator-servers.md).
+.PHONY: simulator-bench
+simulator-bench: simulator-data
+	$(PY) -m source_simulator.servers.bench --world $(SIM_DIR)/world.sqlite
