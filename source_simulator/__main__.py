@@ -31,6 +31,7 @@ def generate(
     end: Annotated[str | None, typer.Option(help="end date YYYY-MM-DD (the default clock is its "
                                                  "midnight, company zone)")] = None,
     out: Annotated[Path | None, typer.Option(help="output directory (default .local/sim/<profile>)")] = None,
+    months: Annotated[int | None, typer.Option(help="history length in months (default: the profile's)")] = None,
 ) -> None:
     """Generate a world into DIR/world.sqlite."""
     from source_simulator.generator import generate as run
@@ -38,7 +39,7 @@ def generate(
     if profile not in PROFILES:
         raise typer.BadParameter(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     target = out or Path(".local/sim") / profile
-    result = run(profile, seed=seed, end=_parse_end(end), out=target, progress=True)
+    result = run(profile, seed=seed, end=_parse_end(end), out=target, progress=True, months=months)
     total = sum(result.counts.values())
     console.print(f"[green]wrote[/] {result.path} ({total:,} rows in {result.seconds:.1f}s)")
 

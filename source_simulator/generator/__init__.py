@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,20 +32,27 @@ class Generated:
     seconds: float
 
 
-def world_window(profile_name: str, end: date) -> tuple[date, int, int]:
+def world_window(profile_name: str, end: date, months: int | None = None) -> tuple[date, int, int]:
     """(first day of the history, now ms, horizon ms) for a profile ending at ``end``."""
     profile = get_profile(profile_name)
-    start = add_months(end.replace(day=1), -profile.months)
+    start = add_months(end.replace(day=1), -(months or profile.months))
     now_ms = local_ms(end, COMPANY_TZ)
     return start, now_ms, now_ms + HORIZON_DAYS * MS_DAY
 
 
 def generate(profile_name: str, *, seed: int = DEFAULT_SEED, end: date = DEFAULT_END,
-             out: Path, progress: bool = False) -> Generated:
-    """Generate a world into ``out/world.sqlite`` (built under a temporary name, then renamed)."""
+             out: Path, progress: bool = False, months: int | None = None) -> Generated:
+    """Generate a world into ``out/world.sqlite`` (built under a temporary name, then renamed).
+
+    ``months`` shortens (or lengthens) the profile's history, keeping its shape (for tests).
+    """
     t0 = time.monotonic()
     profile = get_profile(profile_name)
-    start, now_ms, horizon_ms = world_window(profile_name, end)
+    if months is not None:
+        if months < 1:
+            raise ValueError(f"months must be at least 1, got {months}")
+        profile = replace(profile, months=months)
+    start, now_ms, horizon_ms = world_window(profile_name, end, months)
     out.mkdir(parents=True, exist_ok=True)
     final = out / "world.sqlite"
     tmp = out / "world.sqlite.tmp"

@@ -89,6 +89,8 @@ def write_sales(sink: Sink, seed: int, org: Org, start: date, horizon_ms: int) -
             fee = float(terms[0])
             extra = 0.0 if rng.random() < 0.6 else float(terms[2]) * rng.randint(1, 12)
             roll = rng.random()
+            if month == start.replace(day=1) and client.hd_id in (2, 3):
+                roll = 0.01 if client.hd_id == 2 else 0.07   # every world has both kinds from month 1
             row = {
                 "ref_key": ref, "number": f"СТ00-{number:06d}", "date": local_naive(doc_ms),
                 "client_key": client.onec_ref, "contract_key": contract.ref,

@@ -422,17 +422,24 @@ def write_org(sink: Sink, seed: int, org: Org, start_ms: int, horizon_ms: int) -
             sink.add_versions("onec_contracts", versions, horizon_ms)
 
     for s in org.sites:
-        since = early
-        sink.add_versions("hd_sites", [(since, {
+        # a few sites are renamed mid-history (both the help desk and the registry follow)
+        renamed_at = start_ms + (horizon_ms - start_ms) // 2 if s.hd_id % 20 == 3 else None
+        new_name = f"{s.name} (после реконструкции)"
+        hd_versions = [(early, {
             "id": s.hd_id, "name": s.name, "company_id": s.client.hd_id, "address": s.address,
             "lat": s.lat, "lon": s.lon, "timezone": s.region.tz, "site_code": s.code,
-            "updated_at": iso(since)})])
+            "updated_at": iso(early)})]
+        if renamed_at is not None:
+            hd_versions.append((renamed_at, {**hd_versions[0][1], "name": new_name, "updated_at": iso(renamed_at)}))
+        sink.add_versions("hd_sites", hd_versions, horizon_ms)
+        moments = sorted({max(a_from, early) for a_from, _ in s.assignments} | ({renamed_at} if renamed_at else set()))
         reg_versions = []
-        for a_from, eng in s.assignments:
-            reg_versions.append((max(a_from, early), {
-                "site_code": s.code, "client_inn": s.client.inn, "name": s.name, "address": s.address,
-                "region": s.region.name, "lat": s.lat, "lon": s.lon, "area_m2": s.area_m2,
-                "engineer_personnel_no": eng.personnel_no}))
+        for at in moments:
+            reg_versions.append((at, {
+                "site_code": s.code, "client_inn": s.client.inn,
+                "name": new_name if renamed_at is not None and at >= renamed_at else s.name,
+                "address": s.address, "region": s.region.name, "lat": s.lat, "lon": s.lon,
+                "area_m2": s.area_m2, "engineer_personnel_no": s.engineer_at(at).personnel_no}))
         sink.add_versions("reg_sites", reg_versions, horizon_ms)
         for u in s.units:
             sink.add_versions("hd_equipment", [(u.since_ms, {

@@ -35,3 +35,10 @@ def tiny_conn(tiny_world: Path):
     conn = store.connect(tiny_world, readonly=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_short_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo profile's shape (3 regions, ~40 engineers, ~2,000 tickets a month) over 2 months."""
+    out = tmp_path_factory.mktemp("sim_demo_short")
+    return generate("demo", out=out, months=2).path

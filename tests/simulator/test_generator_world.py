@@ -28,7 +28,7 @@ def test_tiny_is_hand_checkable(tiny_conn):
     assert count("select count(*) from teams") == 2
     assert 4 <= count("select count(distinct personnel_no) from onec_employees") <= 6
     assert count("select count(*) from onec_clients") == 3
-    assert count("select count(*) from hd_sites") == 6
+    assert count("select count(distinct id) from hd_sites") == 6
     assert 15 <= count("select count(distinct id) from hd_equipment") <= 25
     tickets = count("select count(distinct id) from hd_issues where created_at < :now")
     assert 150 <= tickets <= 500, tickets
