@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -212,3 +213,16 @@ def test_errors_have_okdesk_shape(api: httpx.Client) -> None:
     assert bad_page.status_code == 400 and "page[number]" in bad_page.json()["errors"]
     unknown = api.get("/nothing/here", params={"api_token": TOKEN})
     assert unknown.status_code == 404 and "errors" in unknown.json()
+
+
+def test_concurrent_walks_agree(api: httpx.Client) -> None:
+    """Several clients paging at once (sharing the cached key lists) each see every issue once."""
+    def walk(size: int) -> list[int]:
+        with httpx.Client(base_url=api.base_url, timeout=60) as client:
+            return [i["id"] for p in walk_issues(client, size) for i in p]
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(walk, [5, 7, 10, 5, 7, 10]))
+    for ids in results:
+        assert sorted(ids) == list(range(1, 121))
+    assert results[0] == results[3] and results[1] == results[4]
