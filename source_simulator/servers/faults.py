@@ -138,7 +138,7 @@ class FaultState:
 Setter = Callable[[dict[str, Any]], None]
 
 
-def _set(path: tuple[str, ...], value: Any) -> Setter:
+def set_field(path: tuple[str, ...], value: Any) -> Setter:
     def apply(row: dict[str, Any]) -> None:
         target = row
         for part in path[:-1]:

@@ -11,7 +11,7 @@ import orjson
 
 from source_simulator.store import as_of_clause
 
-from .faults import MalformedSpec, _set, int_key
+from .faults import MalformedSpec, int_key, set_field
 from .timefmt import store_to_local_iso
 from .world import World
 
@@ -168,24 +168,24 @@ BAD_TIME = "31-02-2026 25:61"
 
 MALFORMED: dict[str, MalformedSpec] = {
     "issues": MalformedSpec("id", int_key, {
-        "bad_timestamp": _set(("updated_at",), BAD_TIME),
-        "unknown_status": _set(("status",), {"code": "sim_unknown_status", "name": "???"}),
+        "bad_timestamp": set_field(("updated_at",), BAD_TIME),
+        "unknown_status": set_field(("status",), {"code": "sim_unknown_status", "name": "???"}),
     }),
     "time_entries": MalformedSpec("id", int_key, {
-        "bad_timestamp": _set(("logged_at",), BAD_TIME),
-        "bad_number": _set(("spent_time",), "два часа"),
+        "bad_timestamp": set_field(("logged_at",), BAD_TIME),
+        "bad_number": set_field(("spent_time",), "два часа"),
     }),
     "status_history": MalformedSpec("id", int_key, {
-        "bad_timestamp": _set(("changed_at",), BAD_TIME),
-        "unknown_status": _set(("status",), {"code": "sim_unknown_status"}),
+        "bad_timestamp": set_field(("changed_at",), BAD_TIME),
+        "unknown_status": set_field(("status",), {"code": "sim_unknown_status"}),
     }),
-    "employees": MalformedSpec("id", int_key, {"bad_type": _set(("active",), "maybe")}),
-    "companies": MalformedSpec("id", int_key, {"bad_type": _set(("active",), "maybe")}),
+    "employees": MalformedSpec("id", int_key, {"bad_type": set_field(("active",), "maybe")}),
+    "companies": MalformedSpec("id", int_key, {"bad_type": set_field(("active",), "maybe")}),
     "maintenance_entities": MalformedSpec("id", int_key, {
-        "bad_timestamp": _set(("updated_at",), BAD_TIME),
-        "bad_coordinates": _set(("coordinates",), ["north", "east"]),
+        "bad_timestamp": set_field(("updated_at",), BAD_TIME),
+        "bad_coordinates": set_field(("coordinates",), ["north", "east"]),
     }),
     "equipments": MalformedSpec("id", int_key, {
-        "bad_type": _set(("maintenance_entity_id",), "here"),
+        "bad_type": set_field(("maintenance_entity_id",), "here"),
     }),
 }

@@ -18,7 +18,7 @@ from source_simulator.store import as_of_clause
 from .common import add_duplicate, add_malformed, clock_for_page, int_param
 from .context import SimContext, ctx
 from .errors import ODataError, SourceError, json_response
-from .faults import MalformedSpec, _set, uuid_key
+from .faults import MalformedSpec, set_field, uuid_key
 from .helpdesk_payloads import number
 from .timefmt import onec_datetime
 
@@ -92,45 +92,45 @@ class EntitySet:
     malformed: MalformedSpec
 
 
-CATALOG_BAD = {"bad_data_version": _set(("DataVersion",), None)}
+CATALOG_BAD = {"bad_data_version": set_field(("DataVersion",), None)}
 ENTITY_SETS: dict[str, EntitySet] = {
     "Catalog_Сотрудники": EntitySet("onec_employees", _employee, "Ref_Key", "ref_key",
                                     MalformedSpec("Ref_Key", uuid_key, {
-                                        "bad_type": _set(("DeletionMark",), "нет"), **CATALOG_BAD})),
+                                        "bad_type": set_field(("DeletionMark",), "нет"), **CATALOG_BAD})),
     "Catalog_Контрагенты": EntitySet("onec_clients", _client, "Ref_Key", "ref_key",
                                      MalformedSpec("Ref_Key", uuid_key, {
-                                         "bad_type": _set(("DeletionMark",), "нет"), **CATALOG_BAD})),
+                                         "bad_type": set_field(("DeletionMark",), "нет"), **CATALOG_BAD})),
     "Catalog_ДоговорыКонтрагентов": EntitySet("onec_contracts", _contract, "Ref_Key", "ref_key",
                                               MalformedSpec("Ref_Key", uuid_key, {
-                                                  "bad_date": _set(("ДатаНачала",), BAD_DATE),
-                                                  "bad_number": _set(("АбонентскаяПлата",), "сто")})),
+                                                  "bad_date": set_field(("ДатаНачала",), BAD_DATE),
+                                                  "bad_number": set_field(("АбонентскаяПлата",), "сто")})),
     "InformationRegister_ПремиальныеКоэффициенты": EntitySet(
         "onec_bonus_coefficients", _register({"Коэффициент": ("code", False), "Значение": ("value", True)}),
         "Period", "period, code, row_id",
-        MalformedSpec("Коэффициент", _dim_key, {"bad_date": _set(("Period",), BAD_DATE),
-                                                "bad_number": _set(("Значение",), "abc")}, can_drop_key=False)),
+        MalformedSpec("Коэффициент", _dim_key, {"bad_date": set_field(("Period",), BAD_DATE),
+                                                "bad_number": set_field(("Значение",), "abc")}, can_drop_key=False)),
     "InformationRegister_БаллыЗаВидыРабот": EntitySet(
         "onec_points", _register({"ВидРабот": ("work_type", False), "Баллы": ("points", True)}),
         "Period", "period, work_type, row_id",
-        MalformedSpec("ВидРабот", _dim_key, {"bad_date": _set(("Period",), BAD_DATE),
-                                             "bad_number": _set(("Баллы",), "abc")}, can_drop_key=False)),
+        MalformedSpec("ВидРабот", _dim_key, {"bad_date": set_field(("Period",), BAD_DATE),
+                                             "bad_number": set_field(("Баллы",), "abc")}, can_drop_key=False)),
     "InformationRegister_ТарифыДежурств": EntitySet(
         "onec_duty_tariffs", _register({"ТипСмены": ("shift_type", False), "Ставка": ("rate", True)}),
         "Period", "period, shift_type, row_id",
-        MalformedSpec("ТипСмены", _dim_key, {"bad_date": _set(("Period",), BAD_DATE),
-                                             "bad_number": _set(("Ставка",), "abc")}, can_drop_key=False)),
+        MalformedSpec("ТипСмены", _dim_key, {"bad_date": set_field(("Period",), BAD_DATE),
+                                             "bad_number": set_field(("Ставка",), "abc")}, can_drop_key=False)),
     "InformationRegister_ТарифыОбслуживания": EntitySet(
         "onec_service_tariffs",
         _register({"ВидРабот": ("work_type", False), "СтавкаЧасКлиента": ("client_rate", True),
                    "СебестоимостьЧасаИнженера": ("engineer_cost", True)}),
         "Period", "period, work_type, row_id",
-        MalformedSpec("ВидРабот", _dim_key, {"bad_date": _set(("Period",), BAD_DATE),
-                                             "bad_number": _set(("СтавкаЧасКлиента",), "abc")},
+        MalformedSpec("ВидРабот", _dim_key, {"bad_date": set_field(("Period",), BAD_DATE),
+                                             "bad_number": set_field(("СтавкаЧасКлиента",), "abc")},
                       can_drop_key=False)),
     "Document_РеализацияТоваровУслуг": EntitySet("onec_sales", _sale, "Ref_Key", "ref_key",
                                                  MalformedSpec("Ref_Key", uuid_key, {
-                                                     "bad_date": _set(("Date",), BAD_DATE),
-                                                     "bad_number": _set(("СуммаДокумента",), "сто")})),
+                                                     "bad_date": set_field(("Date",), BAD_DATE),
+                                                     "bad_number": set_field(("СуммаДокумента",), "сто")})),
 }
 SUPPORTED = {"$format", "$top", "$skip", "$orderby"}
 

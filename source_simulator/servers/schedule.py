@@ -18,7 +18,7 @@ from source_simulator.store import as_of_clause
 from .common import add_duplicate, add_malformed, clock_for_page, int_param
 from .context import SimContext, ctx
 from .errors import ScheduleError, SourceError, json_response
-from .faults import MalformedSpec, _set, uuid_key
+from .faults import MalformedSpec, set_field, uuid_key
 from .timefmt import parse_iso_filter, parse_utc, to_store
 
 router = APIRouter(prefix="/schedule/api/v1")
@@ -26,8 +26,8 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 500
 AS_OF = as_of_clause()
 MALFORMED = MalformedSpec("id", uuid_key, {
-    "bad_timestamp": _set(("planned_start",), "31.02.2026 25:61"),
-    "unknown_shift_type": _set(("shift_type",), "sim_unknown_shift"),
+    "bad_timestamp": set_field(("planned_start",), "31.02.2026 25:61"),
+    "unknown_shift_type": set_field(("shift_type",), "sim_unknown_shift"),
 })
 SHIFT_NAMES = {"day": "Дневная смена", "night": "Ночная смена", "duty_day": "Дежурство (день)",
                "duty_night": "Дежурство (ночь)", "duty_weekend": "Дежурство (выходные)"}
