@@ -150,7 +150,8 @@ from marts.mart_contract_usage u
     ),
     DatasetSpec(
         "v_client_profitability",
-        sql="""select p.*, c.name as client_name
+        sql="""select p.client_inn, p.period_start, p.expected_revenue_rub, p.invoiced_revenue_rub, p.billing_gap_rub,
+    p.cost_rub, p.margin_rub, p.margin_pct, c.name as client_name
 from marts.mart_client_profitability p
 """ + CLIENT.format(alias="p"),
         dttm="period_start",
