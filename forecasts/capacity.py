@@ -4,7 +4,13 @@ For every hours series (company, region, team) and forecast week:
 - scheduled_hours: planned hours (`planned_hours`, else planned_end - planned_start) of the
   scope's shifts that start in the week (company zone), not deleted and with status
   `planned` or `worked` (cancelled and absent shifts give no capacity);
-- capacity_gap_hours = forecast_hours - scheduled_hours (positive: not enough shifts);
+- the schedule is published only a few weeks ahead: a week counts as published when the
+  last scheduled shift (company-wide) starts on or after its Friday. For a week beyond that,
+  the gap is measured against the usual roster instead (`capacity_basis = 'usual_roster'`):
+  `roster_hours`, the mean weekly scheduled hours of the scope over the 4 weeks before the
+  first forecast week;
+- capacity_gap_hours = forecast_hours - scheduled_hours (or roster_hours, see above;
+  positive: not enough shifts);
 - extra_shifts_needed = ceil(gap / typical shift length), 0 when there is no gap; the
   typical length is the median planned length of the scope's regular (non-duty) shifts,
   all shifts if it has no regular ones, the company's if the scope has none.
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 import psycopg
@@ -128,3 +134,17 @@ group by grouping sets ((), (region_code), (team_id))
         if value is not None:
             out[(level, None if level == "company" else key)] = hours(float(value))  # type: ignore[assignment]
     return out
+
+
+def schedule_horizon(conn: psycopg.Connection, tz: str) -> date | None:
+    """The local date of the last scheduled (planned or worked) shift, company-wide."""
+    row = conn.execute(
+        _SHIFTS + " select max((planned_start at time zone %(tz)s)::date) from shifts "
+        "where status in ('planned', 'worked')",
+        {"tz": tz},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def is_published(week_start: date, horizon: date | None) -> bool:
+    return horizon is not None and week_start + timedelta(days=4) <= horizon

@@ -15,13 +15,21 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pandas as pd
 import psycopg
 
 from forecasts.backtest import Score, backtest, cutoffs, score
 from forecasts.calendar import holiday_workdays
-from forecasts.capacity import capacity_row, scheduled_hours, typical_shift_hours
+from forecasts.capacity import (
+    capacity_row,
+    hours,
+    is_published,
+    schedule_horizon,
+    scheduled_hours,
+    typical_shift_hours,
+)
 from forecasts.series import Series, SeriesSet, load_series
 from forecasts.settings import ForecastSettings
 from forecasts.store import ensure_schema, replace_rows
@@ -183,9 +191,10 @@ def write_forecasts(conn: psycopg.Connection, run: ForecastRun, settings: Foreca
 # ------------------------------------------------------------------ capacity
 CAPACITY_COLUMNS = [
     "series", "level", "level_key", "label", "week_start", "forecast_hours", "forecast_hours_upper",
-    "scheduled_hours", "scheduled_shifts", "typical_shift_hours", "capacity_gap_hours",
-    "extra_shifts_needed", "generated_at",
+    "scheduled_hours", "scheduled_shifts", "schedule_published", "roster_hours", "capacity_basis",
+    "typical_shift_hours", "capacity_gap_hours", "extra_shifts_needed", "generated_at",
 ]
+ROSTER_WEEKS = 4
 
 
 def build_capacity(conn: psycopg.Connection, settings: ForecastSettings) -> list[tuple]:
@@ -197,17 +206,22 @@ def build_capacity(conn: psycopg.Connection, settings: ForecastSettings) -> list
         return []
     first = min(r[4] for r in rows)
     last = max(r[4] for r in rows) + timedelta(days=7)
-    scheduled = scheduled_hours(conn, settings.company_tz, first, last)
+    roster_weeks = [first - timedelta(days=7 * (i + 1)) for i in range(ROSTER_WEEKS)]
+    scheduled = scheduled_hours(conn, settings.company_tz, roster_weeks[-1], last)
     typical = typical_shift_hours(conn)
+    horizon = schedule_horizon(conn, settings.company_tz)
     out = []
     for series, level, key, label, week, yhat, upper, generated_at in rows:
         scope = (level, None if level == "company" else key)
-        sched, count = scheduled.get(scope, {}).get(week, (0, 0))
+        weeks = scheduled.get(scope, {})
+        sched, count = weeks.get(week, (Decimal(0), 0))
+        roster = sum((weeks.get(w, (Decimal(0), 0))[0] for w in roster_weeks), Decimal(0)) / len(roster_weeks)
+        published = is_published(week, horizon)
         length = typical.get(scope, typical.get(("company", None)))
-        c = capacity_row(week, yhat, sched, count, length)
-        out.append((series, level, key, label, week, c.forecast_hours, upper, c.scheduled_hours,
-                    c.scheduled_shifts, c.typical_shift_hours, c.capacity_gap_hours,
-                    c.extra_shifts_needed, generated_at))
+        c = capacity_row(week, yhat, sched if published else roster, count, length)
+        out.append((series, level, key, label, week, c.forecast_hours, upper, hours(sched), count, published,
+                    hours(roster), "schedule" if published else "usual_roster", c.typical_shift_hours,
+                    c.capacity_gap_hours, c.extra_shifts_needed, generated_at))
     return out
 
 

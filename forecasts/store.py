@@ -92,6 +92,9 @@ create table if not exists {SCHEMA}.capacity_plan (
     forecast_hours_upper numeric(14, 2) not null,
     scheduled_hours numeric(14, 2) not null,
     scheduled_shifts int not null,
+    schedule_published boolean not null,
+    roster_hours numeric(14, 2) not null,
+    capacity_basis text not null check (capacity_basis in ('schedule', 'usual_roster')),
     typical_shift_hours numeric(8, 2),
     capacity_gap_hours numeric(14, 2) not null,
     extra_shifts_needed int,
@@ -101,9 +104,24 @@ create table if not exists {SCHEMA}.capacity_plan (
 """
 
 
+# Bump when a table's columns change: every table here is derived and rewritten by each
+# run, so an older layout is dropped and recreated rather than migrated.
+SCHEMA_VERSION = 2
+TABLES = ("runs", "weekly_actuals", "weekly_forecast", "forecast_models", "backtest_points",
+          "forecast_accuracy", "capacity_plan")
+
+
 def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('forecasts.ddl'))")
+        conn.execute(f"create schema if not exists {SCHEMA}")
+        conn.execute(f"create table if not exists {SCHEMA}.schema_version (version int not null)")
+        row = conn.execute(f"select max(version) from {SCHEMA}.schema_version").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            for table in TABLES:
+                conn.execute(sql.SQL("drop table if exists {} cascade").format(sql.Identifier(SCHEMA, table)))
+            conn.execute(f"delete from {SCHEMA}.schema_version")
+            conn.execute(f"insert into {SCHEMA}.schema_version values ({SCHEMA_VERSION})")
         conn.execute(DDL)
 
 

@@ -109,8 +109,9 @@ def test_the_verdict_on_hand_made_rows():
 def test_the_capacity_plan_covers_every_hours_series(materialised):
     _, conn = materialised
     rows = q(conn, "select series, count(*), sum(scheduled_shifts), bool_and(capacity_gap_hours = forecast_hours "
-                   "- scheduled_hours), bool_and(extra_shifts_needed >= 0), min(typical_shift_hours), "
-                   "max(typical_shift_hours) from forecasts.capacity_plan group by 1 order by 1")
+                   "- scheduled_hours and capacity_basis = 'schedule'), bool_and(extra_shifts_needed >= 0), "
+                   "min(typical_shift_hours), max(typical_shift_hours) from forecasts.capacity_plan "
+                   "group by 1 order by 1")
     assert [r[0] for r in rows] == ["hours:company", "hours:region:EKB", "hours:region:MSK", "hours:team:1",
                                    "hours:team:2"]
     for name, n, shifts, consistent, nonneg, tmin, tmax in rows:
