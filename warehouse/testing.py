@@ -36,8 +36,19 @@ def create_database(base_url: str, prefix: str = "t") -> str:
     return with_database(base_url, name)
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, attempts: int = 5) -> None:
+    """Drop a test database, terminating its connections (retried: under load a backend
+    that is still exiting can make the first attempt fail)."""
+    import time
+
     name = url.rsplit("/", 1)[1].split("?")[0]
     base = with_database(url, "postgres")
-    with psycopg.connect(_plain(base), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(_plain(base), autocommit=True) as conn:
+                conn.execute(f'drop database if exists "{name}" with (force)')
+            return
+        except psycopg.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
