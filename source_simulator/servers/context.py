@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -41,8 +42,6 @@ class SimClock:
 
     def creep(self, minutes: float) -> str:
         """Move forward a little (the ``moving`` fault), never past the horizon."""
-        from datetime import timedelta
-
         with self._lock:
             moved = to_store(parse_utc(self.now) + timedelta(minutes=minutes))
             self.now = min(moved, self.horizon_end)
