@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 import stamina
 from aiolimiter import AsyncLimiter
 
@@ -172,6 +172,6 @@ class SourceHttp:
         if not parse:
             return resp.content
         try:
-            return json.loads(resp.content)
-        except ValueError as exc:
+            return orjson.loads(resp.content)
+        except orjson.JSONDecodeError as exc:
             raise BadBody(f"the answer is not JSON ({exc}): {_short(resp.text, 120)}") from exc

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
 
 
 class CatalogRow(_Row):

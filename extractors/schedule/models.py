@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Shift(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
 
     id: UUID
     personnel_no: str
