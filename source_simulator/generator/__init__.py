@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from source_simulator import store
@@ -78,13 +79,18 @@ def generate(profile_name: str, *, seed: int = DEFAULT_SEED, end: date = DEFAULT
     tickets = TicketGenerator(seed, profile, org, start, horizon_ms, sink)
     last_day = date.fromordinal(end.toordinal() + HORIZON_DAYS)
     all_days = list(days(start, last_day + timedelta(days=1)))
+    console = Console(stderr=True)
+    plain_log = progress and not console.is_terminal      # e.g. a log file: a line a month
     with Progress(TextColumn(f"[bold]{profile.name}[/] tickets"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[n]} tickets"), TimeElapsedColumn(), disable=not progress) as bar:
+                  TextColumn("{task.fields[n]} tickets"), TimeElapsedColumn(), console=console,
+                  disable=not progress or plain_log) as bar:
         task = bar.add_task("days", total=len(all_days), n=0)
         total = 0
         for day in all_days:
             total += tickets.day(day)
             bar.update(task, advance=1, n=total)
+            if plain_log and day.day == 1:
+                console.print(f"{profile.name}: {day} {total:,} tickets, {time.monotonic() - t0:.0f}s")
     sink.flush()
     store.create_indexes(conn)
     conn.commit()

@@ -29,14 +29,14 @@ def translit(text: str) -> str:
     return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower() if ch.isalnum())
 
 
-@dataclass
+@dataclass(eq=False)
 class Team:
     id: int
     name: str
     region: Region
 
 
-@dataclass
+@dataclass(eq=False)
 class Engineer:
     hd_id: int
     personnel_no: str | None           # None: help-desk-only contractor (unmatched identity)
@@ -62,7 +62,7 @@ class Engineer:
         return self.hired_ms <= ms and (self.left_ms is None or ms < self.left_ms)
 
 
-@dataclass
+@dataclass(eq=False)
 class Contract:
     ref: str
     code: str
@@ -73,7 +73,7 @@ class Contract:
     sla_level: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     hd_id: int
     onec_ref: str | None
@@ -85,7 +85,7 @@ class Client:
     weight: float = 1.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Unit:
     hd_id: int
     serial: str
@@ -97,7 +97,7 @@ class Unit:
     override_pno: str | None
 
 
-@dataclass
+@dataclass(eq=False)
 class Site:
     hd_id: int
     code: str
@@ -121,7 +121,7 @@ class Site:
         return current
 
 
-@dataclass
+@dataclass(eq=False)
 class Org:
     regions: list[Region]
     teams: list[Team]

@@ -25,6 +25,15 @@ from source_simulator.profiles import Profile
 WEEKDAY_FACTOR = (1.10, 1.0, 1.0, 1.0, 0.95, 0.35, 0.25)
 HOLIDAY_FACTOR = 0.3
 REPEAT_SHARE = 0.04
+ISSUE_COLS = (
+    "valid_from", "valid_to", "id", "title", "created_at", "deadline_at", "planned_reaction_at", "source",
+    "company_id", "service_object_id", "equipment_ids", "parent_id", "assignee_id", "group_id", "type_code",
+    "priority_code", "complexity", "escalated", "vip_contact",
+    "updated_at", "completed_at", "reacted_at", "delayed_to", "status_code", "rate",
+)
+HISTORY_COLS = ("id", "valid_from", "valid_to", "issue_id", "status_code", "changed_at", "author_id", "updated_at")
+ENTRY_COLS = ("id", "valid_from", "valid_to", "issue_id", "spent_time", "logged_at", "updated_at", "employee_id",
+              "comment", "activity")
 REPEAT_GUARD_MS = 33 * MS_DAY
 _WT_CODES = tuple(catalog.WORK_TYPE_WEIGHTS)
 _WT_CUM = tuple(__import__("itertools").accumulate(catalog.WORK_TYPE_WEIGHTS.values()))
@@ -71,6 +80,9 @@ class TicketGenerator:
         self.ru_holidays = holidays.RU(years=years)
         self.sites = list(org.sites)
         self.site_cum = list(__import__("itertools").accumulate(s.weight for s in self.sites))
+        sink.declare("hd_issues", ISSUE_COLS)
+        sink.declare("hd_status_history", HISTORY_COLS)
+        sink.declare("hd_time_entries", ENTRY_COLS)
         self.unit_last: dict[int, int] = {}          # unit id -> creation of its last ticket
         self.noeq_last: dict[tuple[int, str], int] = {}  # (site, work type) -> last ticket without units
         self.skill = {e.hd_id: stream(seed, "skill", e.hd_id).lognormvariate(0, 0.35) for e in org.engineers}
@@ -236,47 +248,41 @@ class TicketGenerator:
 
         assignee: Engineer = d["assignee"]
         site: Site | None = d["site"]
-        base = {
-            "id": issue_id, "title": d["title"], "created_at": iso(created),
-            "deadline_at": iso(deadline), "planned_reaction_at": iso(d["planned_reaction"]),
-            "source": d["source"], "company_id": d["company_id"],
-            "service_object_id": site.hd_id if site else None,
-            "equipment_ids": json.dumps([u.hd_id for u in d["units"]]), "parent_id": None,
-            "assignee_id": assignee.hd_id, "group_id": assignee.team.id, "type_code": wt,
-            "priority_code": d["priority"], "complexity": d["complexity"],
-            "escalated": d["escalated"], "vip_contact": d["vip"],
-        }
+        base = (
+            issue_id, d["title"], iso(created), iso(deadline), iso(d["planned_reaction"]), d["source"],
+            d["company_id"], site.hd_id if site else None, json.dumps([u.hd_id for u in d["units"]]), None,
+            assignee.hd_id, assignee.team.id, wt, d["priority"], d["complexity"], d["escalated"], d["vip"],
+        )
         events = [(ms, st, None) for ms, st in changes]
         if rating:
             events.append((rating[0], None, rating[1]))
         events.sort(key=lambda e: e[0])
         resume_at = {changes[i][0]: (changes[i + 1][0] if i + 1 < len(changes) else changes[i][0] + 2 * MS_DAY)
                      for i in range(len(changes)) if changes[i][1] == "delayed"}
-        versions = []
+        stamps = [iso(e[0]) for e in events]
         status, completed_at, reacted_at, delayed_to, rate = "opened", None, None, None, None
-        for ms, st, rate_value in events:
+        add = self.sink.add_tuple
+        last = len(events) - 1
+        for n, (ms, st, rate_value) in enumerate(events):
             if st is not None:
                 status = st
                 if st == "in_progress" and reacted_at is None:
-                    reacted_at = ms
+                    reacted_at = stamps[n]
                 if st == "completed":
-                    completed_at = ms
+                    completed_at = stamps[n]
                 elif st in ("opened", "in_progress", "delayed"):
                     completed_at = None
-                delayed_to = resume_at.get(ms) if st == "delayed" else None
+                delayed_to = iso(resume_at.get(ms)) if st == "delayed" else None
             if rate_value is not None:
                 rate = rate_value
-            versions.append((ms, {
-                **base, "updated_at": iso(ms), "completed_at": iso(completed_at),
-                "reacted_at": iso(reacted_at), "delayed_to": iso(delayed_to), "status_code": status,
-                "rate": rate}))
-        self.sink.add_versions("hd_issues", versions)
+            add("hd_issues", (stamps[n], stamps[n + 1] if n < last else None, *base, stamps[n],
+                              completed_at, reacted_at, delayed_to, status, rate))
+        ids = self.ids
         for i, (ms, st) in enumerate(changes):
-            self.ids.status += 1
-            self.sink.add("hd_status_history", {
-                "id": self.ids.status, "valid_from": iso(ms), "valid_to": None, "issue_id": issue_id,
-                "status_code": st, "changed_at": iso(ms), "author_id": assignee.hd_id if i else None,
-                "updated_at": iso(ms)})
+            ids.status += 1
+            at = iso(ms)
+            add("hd_status_history", (ids.status, at, None, issue_id, st, at,
+                                      assignee.hd_id if i else None, at))
         closed_at = close_at if close_at is not None and close_at <= self.horizon_ms else None
         self._time_entries(rng, issue_id, wt, assignee, d["pool"], segments, closed_at)
 
@@ -305,17 +311,22 @@ class TicketGenerator:
         if closed_at is not None and rng.random() < 0.012:    # grey zone: logged on a closed ticket
             entries.append((closed_at + rng.randint(2, 96) * MS_HOUR, _hours(rng, 0.25, 1.0), assignee,
                             "onsite", "Дописал время после закрытия"))
+        add = self.sink.add_tuple
         for logged, hours, emp, activity, comment in sorted(entries, key=lambda x: x[0]):
             created = logged + rng.randint(1, 20) * MS_MINUTE
             if created > self.horizon_ms:
                 continue
             self.ids.entry += 1
-            row = {"id": self.ids.entry, "issue_id": issue_id, "logged_at": iso(logged),
-                   "employee_id": emp.hd_id, "comment": comment, "activity": activity}
-            versions = [(created, {**row, "spent_time": f"{hours:.2f}", "updated_at": iso(created)})]
+            entry_id, logged_at, created_at = self.ids.entry, iso(logged), iso(created)
+            edited = None
             if rng.random() < 0.02:      # corrected later
                 edited = created + rng.randint(1, 6) * MS_DAY + rng.randint(0, 600) * MS_MINUTE
                 new_hours = max(0.25, hours + rng.choice((-0.5, -0.25, 0.25, 0.5, 1.0)))
-                versions.append((edited, {**row, "spent_time": f"{new_hours:.2f}", "updated_at": iso(edited),
-                                          "comment": "Исправлено: уточнено время"}))
-            self.sink.add_versions("hd_time_entries", versions, self.horizon_ms)
+                if edited > self.horizon_ms:
+                    edited = None
+            edited_at = iso(edited)
+            add("hd_time_entries", (entry_id, created_at, edited_at, issue_id, f"{hours:.2f}", logged_at,
+                                    created_at, emp.hd_id, comment, activity))
+            if edited is not None:
+                add("hd_time_entries", (entry_id, edited_at, None, issue_id, f"{new_hours:.2f}", logged_at,
+                                        edited_at, emp.hd_id, "Исправлено: уточнено время", activity))
