@@ -107,6 +107,12 @@ def test_grey_zones_and_edge_cases_are_present(tiny_conn):
                      where c.issue_id = a.issue_id and c.changed_at > a.changed_at)
                   where a.status_code in ('completed', 'closed') and b.status_code in ('opened', 'in_progress')""") >= 1
     assert one("select count(distinct id) from hd_issues where complexity is null") >= 1
+    assert one("select count(distinct id) from hd_issues where deadline_at <= created_at") >= 1
+    assert one("select count(distinct id) from hd_issues where status_code = 'delayed' "
+               "and delayed_to > updated_at") >= 1
+    assert one("""select count(*) from hd_time_entries t join hd_issues i on i.id = t.issue_id
+                  and i.status_code = 'closed' and i.valid_from < t.logged_at
+                  and (i.valid_to is null or i.valid_to > t.logged_at)""") >= 1, "time logged on a closed ticket"
     assert one("select count(distinct id) from hd_issues where escalated = 1") >= 1
     assert one("select count(distinct id) from hd_issues where deadline_at is null") >= 1
     assert {r[0] for r in _all(tiny_conn, "select distinct rate from hd_issues")} == {None, "bad", "normal", "good"}
