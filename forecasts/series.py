@@ -167,9 +167,7 @@ def load_series(conn: psycopg.Connection, settings: ForecastSettings) -> SeriesS
     tz = settings.company_tz
     span = data_span(conn, tz)
     latest = [ts for _, ts in span.values() if ts is not None]
-    if not latest:
-        raise RuntimeError("forecasts: marts.fct_tickets and marts.fct_time_entries are both empty")
-    as_of = settings.as_of or max(latest)
+    as_of = settings.as_of or (max(latest) if latest else datetime.now(settings.zone))
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=settings.zone)
     last = last_complete_week(as_of, settings.zone)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import dagster as dg
 import psycopg
 import pytest
-from fc_world import build_world
+from fc_world import World, build_world
 
 from forecasts.run import run_all
 from forecasts.settings import ForecastSettings
@@ -143,3 +143,23 @@ def test_the_code_location_has_the_forecast_assets_and_the_monday_schedule():
     graph = defs.resolve_asset_graph()
     parents = {p.to_user_string() for p in graph.get(dg.AssetKey(["forecasts", "weekly_actuals"])).parent_keys}
     assert parents == {"marts/fct_tickets", "marts/fct_time_entries", "marts/dim_engineers"}
+
+
+def test_a_young_world_materialises_with_nothing_to_forecast_and_says_why(fresh_db):
+    """Two months of history (the tiny profile's size): every series is skipped with its reason,
+    the tables are empty, nothing fails."""
+    build_world(fresh_db, World(start=date(2026, 9, 2), team3_start=date(2026, 9, 2), shifts_until=date(2026, 11, 30)))
+    result = dg.materialize(
+        [weekly_actuals, prophet_forecasts, capacity_plan, prophet_beats_baselines],
+        resources={"forecast_warehouse": ForecastWarehouse(url=fresh_db)},
+    )
+    assert result.success
+    [actuals] = [e.materialization for e in result.get_asset_materialization_events()
+                 if e.asset_key == dg.AssetKey(["forecasts", "weekly_actuals"])]
+    skipped = actuals.metadata["skipped"].value
+    assert {"series": "tickets:company", "reason": "7 complete weeks of history, 26 needed"} in skipped
+    check = result.get_asset_check_evaluations()[0]
+    assert check.passed and check.metadata["verdict"].value == "no series has enough history to forecast yet"
+    with psycopg.connect(fresh_db) as conn:
+        assert q(conn, "select count(*) from forecasts.weekly_forecast") == [(0,)]
+        assert q(conn, "select series_count, last_actual_week from forecasts.runs") == [(0, date(2026, 10, 19))]
