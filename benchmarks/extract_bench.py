@@ -24,7 +24,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractors.common.raw import RawRecord, RawWriter  # noqa: E402
+from extractors.common.raw import PipelinedWriter, RawRecord, RawWriter  # noqa: E402
 from extractors.common.runner import EntityResult  # noqa: E402
 from extractors.common.settings import CompanySettings  # noqa: E402
 from extractors.common.validate import split_records  # noqa: E402
@@ -93,8 +93,10 @@ async def _loader(db_url: str, items: list[Any], batch: int) -> float:
         load_id = (await cur.fetchone())[0]  # type: ignore[index]
         writer = RawWriter(conn, ISSUES, load_id)
         started = time.perf_counter()
-        for i in range(0, len(items), batch):
-            await writer.write(_records(items[i:i + batch]), [], None)
+        async with PipelinedWriter(writer) as pipe:  # as the issues loader does
+            for i in range(0, len(items), batch):
+                records = await asyncio.to_thread(_records, items[i:i + batch])
+                await pipe.submit(records, [], None)
         return time.perf_counter() - started
 
 

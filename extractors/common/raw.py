@@ -15,6 +15,7 @@ Rows arrive by COPY into a temporary stage table, then one set-based insert.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -383,3 +384,29 @@ class RawWriter:
             await self._update_load(seen, inserted, rejected, vanished, cursor_after)
             await self.conn.execute(sql.SQL("truncate {s}").format(s=s))
         return BatchResult(seen=seen, inserted=inserted, rejected=rejected, vanished=vanished)
+
+
+class PipelinedWriter:
+    """Incremental writes in the background: batch N is committed while batch N+1 is fetched
+    and validated. Writes stay in order (one in flight), so cursors still advance only with
+    their rows; leaving the block waits for the write in flight (and raises its error)."""
+
+    def __init__(self, writer: RawWriter):
+        self.writer = writer
+        self.total = BatchResult()
+        self._task: asyncio.Task[BatchResult] | None = None
+
+    async def submit(self, records: Sequence[RawRecord], rejects: Sequence[Reject], cursor_after: str | None) -> None:
+        await self.flush()
+        self._task = asyncio.create_task(self.writer.write(records, rejects, cursor_after))
+
+    async def flush(self) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            self.total.add(await task)
+
+    async def __aenter__(self) -> PipelinedWriter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.flush()

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from extractors.common.http import SourceError
-from extractors.common.raw import Column, EntitySpec, RawRecord, Reject
+from extractors.common.raw import Column, EntitySpec, PipelinedWriter, RawRecord, Reject
 from extractors.common.runner import LoadContext
 from extractors.common.validate import raw_text, split_records
 from extractors.helpdesk import models as m
@@ -70,16 +70,19 @@ async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
     rejects: list[Reject] = []
     pages = 0
     cursor: datetime | None = before
-    async for page in client.issue_pages(since):
-        good, bad, _ = split_records("issues", page.rows, m.Issue, lambda i: (i.id, i.updated_at), ["id"])
-        records += good
-        rejects += bad
-        pages += 1
-        cursor = _later(cursor, page.safe_cursor)
-        if pages % client.settings.batch_pages == 0:
-            await ctx.writer.write(records, rejects, _iso(cursor))
-            records, rejects = [], []
-    await ctx.writer.write(records, rejects, _iso(cursor))
+    async with PipelinedWriter(ctx.writer) as pipe:
+        async for page in client.issue_pages(since):
+            # validation in a thread: the batch in flight keeps the database busy meanwhile
+            good, bad, _ = await asyncio.to_thread(
+                split_records, "issues", page.rows, m.Issue, lambda i: (i.id, i.updated_at), ["id"])
+            records += good
+            rejects += bad
+            pages += 1
+            cursor = _later(cursor, page.safe_cursor)
+            if pages % client.settings.batch_pages == 0:
+                await pipe.submit(records, rejects, _iso(cursor))
+                records, rejects = [], []
+        await pipe.submit(records, rejects, _iso(cursor))
 
 
 # ------------------------------------------------------------------ from_id feeds with updated_since
@@ -99,18 +102,19 @@ async def _load_id_feed(
     rejects: list[Reject] = []
     max_seen = before
     pages = 0
-    async for rows in client.id_pages(path, extra, valid=_validator(model)):
-        good, bad, objs = split_records(ctx.spec.table, rows, model, to_values, ["id"])
-        records += good
-        rejects += bad
-        for o in objs:
-            max_seen = _later(max_seen, getattr(o, "updated_at", None))
-        pages += 1
-        if pages % client.settings.batch_pages == 0:
-            # id-ordered: the cursor can move only once the whole feed has been read
-            await ctx.writer.write(records, rejects, None)
-            records, rejects = [], []
-    await ctx.writer.write(records, rejects, _iso(max_seen))
+    async with PipelinedWriter(ctx.writer) as pipe:
+        async for rows in client.id_pages(path, extra, valid=_validator(model)):
+            good, bad, objs = await asyncio.to_thread(split_records, ctx.spec.table, rows, model, to_values, ["id"])
+            records += good
+            rejects += bad
+            for o in objs:
+                max_seen = _later(max_seen, getattr(o, "updated_at", None))
+            pages += 1
+            if pages % client.settings.batch_pages == 0:
+                # id-ordered: the cursor can move only once the whole feed has been read
+                await pipe.submit(records, rejects, None)
+                records, rejects = [], []
+        await pipe.submit(records, rejects, _iso(max_seen))
 
 
 async def load_status_history(ctx: LoadContext, client: HelpdeskClient) -> None:
