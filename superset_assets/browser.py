@@ -60,7 +60,7 @@ def open_dashboard(page: Any, base_url: str, slug: str, shots: Path | None = Non
         if page.locator(".loading, [data-test='loading-indicator']").count() == 0:
             break
         time.sleep(0.5)
-    time.sleep(1.0)  # let the last charts paint
+    time.sleep(2.5)  # let the last charts finish their animation before the screenshot
     holders = page.locator(".dashboard-component-chart-holder")
     errors = []
     for i in range(holders.count()):

@@ -93,13 +93,15 @@ def read_tree(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def pack(root: Path, sqlalchemy_uri: str) -> bytes:
-    """A zip for /api/v1/dashboard/import/ with the warehouse URI filled in."""
+    """A zip for /api/v1/assets/import/ with the warehouse URI filled in."""
     files = read_tree(root)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for rel, payload in files.items():
             if rel.startswith("databases/"):
                 payload = {**payload, "sqlalchemy_uri": sqlalchemy_uri}
+            if rel == "metadata.yaml":
+                payload = {**payload, "type": "assets"}
             zf.writestr(f"bundle/{rel}", yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))
     return buf.getvalue()
 

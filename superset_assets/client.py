@@ -95,13 +95,16 @@ class SupersetClient:
                 return out
             page += 1
 
-    def import_dashboards(self, zip_bytes: bytes, passwords: dict[str, str]) -> None:
+    def import_assets(self, zip_bytes: bytes, passwords: dict[str, str]) -> None:
+        """`/api/v1/assets/import/`: overwrites databases, datasets, charts and dashboards
+        matched by UUID (the dashboard import endpoint leaves existing charts and datasets as
+        they are, so edits in the tree would never arrive)."""
         resp = self.http.post(
-            "/api/v1/dashboard/import/",
-            files={"formData": ("bundle.zip", zip_bytes, "application/zip")},
-            data={"overwrite": "true", "passwords": json.dumps(passwords)},
+            "/api/v1/assets/import/",
+            files={"bundle": ("bundle.zip", zip_bytes, "application/zip")},
+            data={"passwords": json.dumps(passwords)},
         )
-        self._check(resp, "POST /api/v1/dashboard/import/")
+        self._check(resp, "POST /api/v1/assets/import/")
 
     def export_dashboards(self, ids: list[int]) -> bytes:
         resp = self.http.get("/api/v1/dashboard/export/", params={"q": rison_list(ids)})

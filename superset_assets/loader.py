@@ -63,7 +63,7 @@ def load(
     if problems:
         raise SupersetError("the bundle is inconsistent:\n  " + "\n  ".join(problems))
     wh = wh_url or warehouse_url()
-    client.import_dashboards(pack(tree, sqlalchemy_url(wh)), passwords={})
+    client.import_assets(pack(tree, sqlalchemy_url(wh)), passwords={})
     present = {d["uuid"] for d in client.list_all("dashboard", ["id", "uuid", "slug"])}
     missing = [slug for u, slug in dashboard_uuids(tree).items() if u not in present]
     if missing:

@@ -57,7 +57,7 @@ def _columns(conn, spec: DatasetSpec) -> list[dict[str, Any]]:
             {
                 "column_name": name,
                 "verbose_name": VERBOSE.get(name),
-                "is_dttm": type_name.startswith(("TIMESTAMP", "DATE")),
+                "is_dttm": type_name.startswith(("TIMESTAMP", "DATE")) and not type_name.endswith("[]"),
                 "is_active": True,
                 "type": type_name,
                 "groupby": True,

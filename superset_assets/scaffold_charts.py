@@ -356,7 +356,7 @@ FORECAST = DashboardSpec(
         ],
         [
             table("accuracy", "Точность прогноза против базовых моделей", "forecast_accuracy", ["series", "model"],
-                  [metric("avg(mape)", "MAPE"), metric("avg(mase)", "MASE"), metric("count(*)", "Отсечек")],
+                  [metric("avg(mape)", "MAPE"), metric("avg(mase)", "MASE"), metric("max(n_cutoffs)", "Отсечек")],
                   order_desc=False),
         ],
     ],

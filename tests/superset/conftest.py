@@ -18,18 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from superset_env import ADMIN_PASSWORD, APPROVALS_URL, DEMO_PASSWORD
+from superset_env import ADMIN_PASSWORD, APPROVALS_URL, DEMO_PASSWORD, load_fixture
 
 from superset_assets import BUNDLE_DIR, SECURITY_FILE
 from superset_assets.client import SupersetClient
 from superset_assets.loader import load
-from warehouse import connect
 from warehouse.testing import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "infra" / "superset" / "run.sh"
 SUPERSET_VENV = Path(os.environ.get("SUPERSET_VENV", ROOT / ".local" / "superset-venv"))
-FIXTURE_SQL = Path(__file__).parent / "fixtures" / "contract_marts.sql"
 ARTIFACTS = ROOT / "test-artifacts" / "superset"
 
 
@@ -41,10 +39,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def superset_warehouse(warehouse_server_url: str) -> Iterator[str]:
-    """A warehouse database with the contract-shaped marts, payroll and forecasts tables."""
+    """A warehouse database with the contract-shaped marts, forecasts and payroll tables."""
     url = create_database(warehouse_server_url, prefix="t_superset")
-    with connect(url) as conn:
-        conn.execute(FIXTURE_SQL.read_text(encoding="utf-8"))
+    load_fixture(url)
     yield url
     drop_database(url)
 

@@ -58,3 +58,25 @@ def test_a_chart_renamed_in_superset_exports_as_a_one_line_diff(admin: SupersetC
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     assert diff == ["-slice_name: Серые зоны", "+slice_name: Серые зоны (все проверки)"]
+
+
+def test_an_edit_of_the_tree_reaches_superset_on_reimport(admin: SupersetClient, loaded, superset_warehouse,
+                                                          tmp_path):
+    edited = tmp_path / "bundle"
+    shutil.copytree(BUNDLE_DIR, edited)
+    chart_file = edited / "charts" / "data_quality__grey.yaml"
+    chart_file.write_text(chart_file.read_text(encoding="utf-8").replace(
+        "slice_name: Серые зоны", "slice_name: Серые зоны (правка в дереве)"), encoding="utf-8")
+    dataset_file = edited / "datasets" / "warehouse" / "dq_grey_zones.yaml"
+    dataset_file.write_text(dataset_file.read_text(encoding="utf-8").replace(
+        "description: Серые зоны", "description: Серые зоны (правка в дереве)"), encoding="utf-8")
+    try:
+        load(admin, edited, SECURITY_FILE, wh_url=superset_warehouse, demo_password=DEMO_PASSWORD)
+        names = {c["slice_name"] for c in admin.list_all("chart", ["slice_name"])}
+        assert "Серые зоны (правка в дереве)" in names and "Серые зоны" not in names
+        datasets = {d["table_name"]: d for d in admin.list_all("dataset", ["table_name", "description"])}
+        assert datasets["dq_grey_zones"]["description"] == "Серые зоны (правка в дереве)"
+    finally:
+        load(admin, BUNDLE_DIR, SECURITY_FILE, wh_url=superset_warehouse, demo_password=DEMO_PASSWORD)
+    names = {c["slice_name"] for c in admin.list_all("chart", ["slice_name"])}
+    assert "Серые зоны" in names
