@@ -27,6 +27,18 @@ def test_first_run_loads_every_record_once(sim, module_db, raw_matches_truth):
     assert loads[0] == loads[1] == len(results)
 
 
+def test_unreadable_workbook_rows_are_the_expected_rejects(sim, module_db):
+    from source_simulator.truth import truth_frames
+
+    expected = {(r["sheet"], r["row_number"], r["column"])
+                for r in truth_frames(sim.world, sim.clock())["registry_expected_rejects"]}
+    with psycopg.connect(module_db) as conn:
+        got = conn.execute("select sheet, row_number, column_name, reason from raw_registry.rejects").fetchall()
+    assert {(s, n, c) for s, n, c, _ in got} == expected
+    for sheet, row, column, reason in got:
+        assert f"sheet '{sheet}', row {row}: column '{column}'" in reason
+
+
 def test_second_run_without_changes_inserts_nothing(sim, module_db, raw_counts):
     before = raw_counts(module_db)
     results = _ok(extract(cfg=sim.config(module_db)))
