@@ -13,23 +13,29 @@ One module-scoped chain (about three minutes on two cores):
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 
 from bonus_reference import BonusLine, compute_bonus, summarise
 from bonus_reference.inputs import event_id
+from bonus_reference.periods import period_of
+from bonus_reference.rules import sla_counts
 from bonus_reference.simulator_truth import world_from_truth
+from bonus_reference.tickets import completion
 from warehouse import dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +69,7 @@ class Chain:
     def __init__(self, world: Path, db_url: str, work: Path) -> None:
         self.world, self.db_url, self.work = world, db_url, work
         self.env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+        self.truths = 0
 
     def extract(self, now: datetime) -> None:
         from source_simulator.servers.testing import running_server
@@ -87,11 +94,20 @@ class Chain:
             env, f"dbt {' '.join(args)}",
         )
 
-    def truth(self, now: datetime) -> list[BonusLine]:
-        out = self.work / f"truth-{now:%Y%m%d%H%M}"
+    def truth_dir(self, now: datetime) -> Path:
+        """The truth as of `now`, written afresh (the store may have been edited since)."""
+        self.truths += 1
+        out = self.work / f"truth-{self.truths}"
         _run([sys.executable, "-m", "source_simulator", "truth", "--world", str(self.world),
               "--now", _iso(now), "--out", str(out)], self.env, "simulator truth")
-        return compute_bonus(world_from_truth(out, "Europe/Moscow"))
+        return out
+
+    def truth(self, now: datetime) -> list[BonusLine]:
+        return compute_bonus(world_from_truth(self.truth_dir(now), "Europe/Moscow"))
+
+    def query(self, sql: str) -> list[tuple]:
+        with psycopg.connect(self.db_url) as conn:
+            return conn.execute(sql).fetchall()
 
     def snapshot(self) -> Snapshot:
         with psycopg.connect(self.db_url) as conn:
@@ -157,6 +173,56 @@ def test_bonus_equals_the_reference_to_the_kopeck(chain: Chain, clock: datetime,
     assert {"ticket_points", "repeat_penalty", "duty_shift", "hourly_work_share", "kpi_multiplier"} <= kinds
     assert len(baseline.summary) >= 5
     assert_same(baseline, reference)
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_kpi_sla_and_closed_tickets_match_the_truth(chain: Chain, clock: datetime, baseline: Snapshot) -> None:
+    """closed_tickets and sla_resolution met/total per engineer and month, from the truth's status history."""
+    world = world_from_truth(chain.truth_dir(clock), "Europe/Moscow")
+    expected_sla = {k: v for k, v in sla_counts(world).items()}
+    closed: Counter[Key] = Counter()
+    for t in world.tickets:
+        done = completion(t)
+        if done is not None and t.personnel_no is not None:
+            closed[(t.personnel_no, period_of(done.changed_at, "Europe/Moscow"))] += 1
+    rows = chain.query(
+        "select personnel_no, period_start, closed_tickets, sla_resolution_met, sla_resolution_total "
+        "from marts.mart_engineer_kpi where closed_tickets > 0"
+    )
+    assert {(r[0], r[1]): r[2] for r in rows} == dict(closed)
+    assert {(r[0], r[1]): (r[3], r[4]) for r in rows if r[4] > 0} == expected_sla
+
+
+def test_contract_hours_match_the_truth(chain: Chain, clock: datetime, baseline: Snapshot) -> None:
+    """used hours (all but hourly_work) per contract and month: the client's contract in force on
+    the entry's local date (latest start), summed by hand from the truth CSVs."""
+    d = chain.truth_dir(clock)
+    msk = ZoneInfo("Europe/Moscow")
+    inn_of_company = {r["id"]: r["inn"] for r in _csv(d / "hd_companies.csv")}
+    inn_of_client = {r["ref_key"]: r["inn"] for r in _csv(d / "onec_clients.csv")}
+    contracts = [
+        (inn_of_client.get(r["owner_key"]), r["ref_key"], date.fromisoformat(r["start_date"]),
+         date.fromisoformat(r["end_date"][:10]) if r["end_date"] and not r["end_date"].startswith("0001") else None)
+        for r in _csv(d / "onec_contracts.csv") if r["deletion_mark"] != "1"
+    ]
+    company_of_issue = {r["id"]: r["company_id"] for r in _csv(d / "hd_issues.csv")}
+    used: defaultdict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for e in _csv(d / "hd_time_entries.csv"):
+        if e["activity"] == "hourly_work":
+            continue
+        inn = inn_of_company.get(company_of_issue.get(e["issue_id"], ""))
+        day = datetime.fromisoformat(e["logged_at"]).astimezone(msk).date()
+        in_force = [c for c in contracts if c[0] == inn and c[2] <= day and (c[3] is None or day <= c[3])]
+        if in_force:
+            ref = max(in_force, key=lambda c: (c[2], c[1]))[1]
+            used[(ref, day.replace(day=1))] += Decimal(e["spent_time"])
+    rows = chain.query("select contract_ref::text, period_start, used_hours from marts.mart_contract_usage where used_hours > 0")
+    assert used, "the tiny world should book hours on contracts"
+    assert {(r[0], r[1]): r[2] for r in rows} == dict(used)
 
 
 def test_changing_one_coefficient_changes_exactly_its_bonuses(chain: Chain, clock: datetime, baseline: Snapshot) -> None:
