@@ -34,7 +34,7 @@
             max(case when v._vanished_at is not null then v._load_id end)
                 over (partition by {{ part }}) as _vanish_load_id,
             max(v._vanished_at) over (partition by {{ part }}) as _vanish_at
-        from {{ relation }} as v
+        from (select * from {{ relation }}) as v
     ) as ranked
     where ranked._version_rank = 1
 )

@@ -94,7 +94,8 @@ def dbt_environment(url: str | None = None) -> dict[str, str]:
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
     os.environ.update(dbt_environment())
-    yield from dbt.cli(["build"], context=context).stream()
+    # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
 
 
 defs = dg.Definitions(
