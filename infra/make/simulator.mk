@@ -2,10 +2,11 @@
 .PHONY: simulator-data
 
 SIM_DIR := $(ROOT)/.local/sim/$(PROFILE)
-SIM_END ?=
+# The demo world ends today (its clock starts at today's midnight, Moscow); other profiles
+# keep the fixed default end 2026-11-01 unless SIM_END=YYYY-MM-DD is given.
+SIM_END ?= $(if $(filter demo,$(PROFILE)),$(shell date -u +%F),)
 
 # Generate $(PROFILE) into .local/sim/$(PROFILE) only if it is missing.
-# SIM_END=YYYY-MM-DD moves the world's end date (default 2026-11-01).
 simulator-data: setup
 	@if [ -f "$(SIM_DIR)/world.sqlite" ]; then \
 	  echo "[simulator] $(SIM_DIR)/world.sqlite exists"; \
