@@ -29,17 +29,37 @@ open_tickets as (
     where personnel_no is not null
 ),
 
-complexity_load as (
+bounds as (
+    select min(period_start) as first_period, max(period_start) as last_period from periods
+),
+
+-- each ticket in every period it is open in (generated per ticket, not a range join)
+open_in_period as (
     select
         t.personnel_no,
-        p.period_start,
-        sum({{ marts_complexity_coef('cs', 't.complexity') }}) as complexity_load
+        t.complexity,
+        p::date as period_start
     from open_tickets as t
-    join periods as p
-        on t.created_at <= {{ marts_period_last_moment('p.period_start', grain) }}
-        and t.open_until >= {{ marts_period_first_moment('p.period_start') }}
+    cross join bounds
+    cross join lateral generate_series(
+        greatest({{ marts_period('t.created_at', grain) }}, bounds.first_period),
+        least(
+            case when t.open_until = 'infinity'::timestamptz then bounds.last_period
+                 else {{ marts_period('t.open_until', grain) }} end,
+            bounds.last_period
+        ),
+        interval '1 {{ grain }}'
+    ) as p
+),
+
+complexity_load as (
+    select
+        o.personnel_no,
+        o.period_start,
+        sum({{ marts_complexity_coef('cs', 'o.complexity') }}) as complexity_load
+    from open_in_period as o
     left join {{ ref('int_bonus__coefficient_sets') }} as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('p.period_start', grain)) }}
+        on {{ marts_in_force('cs', marts_period_last_moment('o.period_start', grain)) }}
     group by 1, 2
 ),
 
