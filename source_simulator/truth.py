@@ -9,8 +9,8 @@ The registry's deliberately unreadable rows are listed in ``registry_expected_re
 from __future__ import annotations
 
 import csv
-import io
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from source_simulator import store
@@ -38,13 +38,20 @@ def resolve_now(conn: sqlite3.Connection, now: str | None) -> str:
     return iso(parse_iso(now))  # type: ignore[return-value]
 
 
-def table_rows(conn: sqlite3.Connection, table: str, now: str) -> tuple[list[str], list[tuple]]:
+def iter_rows(conn: sqlite3.Connection, table: str, now: str) -> tuple[list[str], Iterator[tuple]]:
+    """Column names and a cursor over the table's rows valid at ``now``, sorted by key."""
     cols = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] not in BOOKKEEPING]
     order = ", ".join(f'"{k}" collate binary' for k in SORT_KEYS[table])
     where = f"where {store.as_of_clause()}" if table in store.VERSIONED_TABLES else ""
     sql = f"select {', '.join(cols)} from {table} {where} order by {order}"
-    rows = conn.execute(sql, {"now": now}).fetchall()
-    return cols, [tuple(r) for r in rows]
+    cur = conn.execute(sql, {"now": now})
+    cur.row_factory = None
+    return cols, cur
+
+
+def table_rows(conn: sqlite3.Connection, table: str, now: str) -> tuple[list[str], list[tuple]]:
+    cols, rows = iter_rows(conn, table, now)
+    return cols, list(rows)
 
 
 def truth_frames(world_path: str | Path, now: str | None = None) -> dict[str, list[dict]]:
@@ -69,13 +76,12 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _csv(cols: list[str], rows: list[tuple]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
-    for r in rows:
-        w.writerow([_cell(v) for v in r])
-    return buf.getvalue().encode()
+def _write_csv(path: Path, cols: list[str], rows: Iterable[tuple]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([_cell(v) for v in r])
 
 
 def write_truth(world_path: str | Path, out: str | Path, now: str | None = None) -> list[Path]:
@@ -89,14 +95,14 @@ def write_truth(world_path: str | Path, out: str | Path, now: str | None = None)
     try:
         clock = resolve_now(conn, now)
         for table in SORT_KEYS:
-            cols, rows = table_rows(conn, table, clock)
+            cols, rows = iter_rows(conn, table, clock)
             path = out / f"{table}.csv"
-            path.write_bytes(_csv(cols, rows))
+            _write_csv(path, cols, rows)
             written.append(path)
         rejects = expected_rejects(conn, clock)
         cols = ["sheet", "row_number", "column", "reason", "value"]
         path = out / "registry_expected_rejects.csv"
-        path.write_bytes(_csv(cols, [tuple(r.as_dict()[c] for c in cols) for r in rejects]))
+        _write_csv(path, cols, [tuple(r.as_dict()[c] for c in cols) for r in rejects])
         written.append(path)
         (out / "NOW").write_text(clock + "\n")
     finally:
