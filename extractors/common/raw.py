@@ -190,6 +190,10 @@ def table_ddl(spec: EntitySpec) -> sql.Composed:
         sql.SQL("create index if not exists {ix} on {t} ({keys}, _load_id)").format(
             ix=sql.Identifier(f"{spec.table}_key_load_ix"), t=spec.ident(), keys=keys
         ),
+        # incremental readers (dbt) take rows by load
+        sql.SQL("create index if not exists {ix} on {t} (_load_id)").format(
+            ix=sql.Identifier(f"{spec.table}_load_ix"), t=spec.ident()
+        ),
     ]
     if not spec.full_reload:
         stmts.append(

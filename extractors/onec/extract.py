@@ -77,14 +77,17 @@ SPECS = [e.spec for e in ENTITIES.values()]
 def _make_loader(entity: OnecEntity):
     async def load(ctx: LoadContext, client: OnecClient) -> None:
         rejects: list[Reject] = []
-        seen = 0
+        keys: set[tuple[Any, ...]] = set()
+        n_keys = len(entity.spec.keys)
         async for rows in client.pages(entity.entity_set, entity.order_by):
             good, bad, _ = split_records(entity.spec.table, rows, entity.model, entity.to_values,
                                          entity.key_fields)
+            # overlapping pages repeat rows: each key counts once; the stage keeps the last one read
+            keys.update(r.values[:n_keys] for r in good)
             await ctx.writer.stage(good)
             rejects += bad
-            seen += len(rows)
-        await ctx.writer.finish_full_reload(rejects, seen)
+        unique_rejects = {r.hash(): r for r in rejects}
+        await ctx.writer.finish_full_reload(rejects, len(keys) + len(unique_rejects))
 
     load.__name__ = f"load_{entity.spec.table}"
     return load
