@@ -52,9 +52,19 @@ def prepare_manifest() -> Path:
     return dbt_project.manifest_path
 
 
-# like DbtProject.prepare_if_dev(), with the venv's dbt: re-parse under `dagster dev`,
-# and whenever the manifest is missing
-if os.environ.get("DAGSTER_IS_DEV_CLI") or not dbt_project.manifest_path.exists():
+def manifest_is_stale() -> bool:
+    """No manifest, or a model/macro/YAML file newer than it."""
+    if not dbt_project.manifest_path.exists():
+        return True
+    built = dbt_project.manifest_path.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", *DBT_PROJECT_DIR.joinpath("models").rglob("*"),
+               *DBT_PROJECT_DIR.joinpath("macros").rglob("*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+# like DbtProject.prepare_if_dev(), with the venv's dbt: re-parse under `dagster dev`, and
+# whenever the manifest is missing or older than the project's files
+if os.environ.get("DAGSTER_IS_DEV_CLI") or manifest_is_stale():
     prepare_manifest()
 
 
