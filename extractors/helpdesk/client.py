@@ -12,6 +12,8 @@ between pages while records change cannot be skipped; rows seen twice are droppe
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -167,12 +169,17 @@ class HelpdeskClient:
     # -------------------------------------------------------------- page[from_id] lists
     async def id_pages(
         self, path: str, extra: dict[str, Any] | None = None, valid: Callable[[Any], bool] | None = None,
+        *, after: int | None = None, upto: int | None = None,
     ) -> AsyncIterator[list[Any]]:
-        """Pages of a `page[from_id]` list. The next `from_id` is the largest id among the rows
-        `valid` accepts, so a damaged row with a stray id cannot make the paging jump."""
+        """Pages of a `page[from_id]` list (ids after `after`, up to `upto` inclusive if given).
+
+        The next `from_id` is the largest id among the rows `valid` accepts, so a damaged row
+        with a stray id cannot make the paging jump; rows that fail `valid` are always passed on
+        (they become rejects), valid rows beyond `upto` are left to the range that owns them."""
         size = self.settings.list_page_size
-        from_id: int | None = None
+        from_id = after
         seen: set[Any] = set()
+        ok = valid or (lambda _r: True)
         while True:
             params: dict[str, Any] = {"page[size]": size, "page[direction]": "forward", **(extra or {})}
             if from_id is not None:
@@ -181,18 +188,61 @@ class HelpdeskClient:
             new = []
             for r in rows:
                 rid = r.get("id") if isinstance(r, dict) else None
-                if rid is None or rid not in seen:
-                    if rid is not None:
+                good = rid is not None and ok(r)
+                if good and upto is not None and isinstance(rid, int) and rid > upto:
+                    continue
+                if not good or rid not in seen:
+                    if good:
                         seen.add(rid)
                     new.append(r)
             yield new
-            ids = [r["id"] for r in rows
-                   if isinstance(r, dict) and isinstance(r.get("id"), int) and (valid is None or valid(r))]
-            if len(rows) < size or not ids:
+            ids = [r["id"] for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int) and ok(r)]
+            if len(rows) < size or not ids or (upto is not None and max(ids) >= upto):
                 return
             if from_id is not None and max(ids) <= from_id:
                 raise SourceError("helpdesk", path, f"page[from_id]={from_id} did not advance (max id {max(ids)})")
             from_id = max(ids)
+
+    async def id_pages_split(
+        self, path: str, extra: dict[str, Any] | None = None, valid: Callable[[Any], bool] | None = None,
+        workers: int = 1,
+    ) -> AsyncIterator[list[Any]]:
+        """`id_pages` read by `workers` id ranges at once (keyset within each range: nothing is
+        skipped). The ranges split 1..max id (a reverse probe); the last one is open-ended, so
+        records created meanwhile are read too."""
+        top: int | None = None
+        if workers > 1:
+            probe = await self._list(path, {"page[size]": 5, "page[direction]": "reverse", **(extra or {})})
+            ids = [r["id"] for r in probe if isinstance(r, dict) and isinstance(r.get("id"), int)
+                   and (valid is None or valid(r))]
+            top = max(ids) if ids else None
+        if top is None or top < workers * self.settings.list_page_size:
+            async for page in self.id_pages(path, extra, valid):
+                yield page
+            return
+        bounds = [top * k // workers for k in range(workers)] + [None]
+        queue: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=workers * 2)
+
+        async def run(after: int | None, upto: int | None) -> None:
+            async for page in self.id_pages(path, extra, valid, after=after, upto=upto):
+                await queue.put(page)
+
+        async def all_ranges() -> None:
+            try:
+                await asyncio.gather(*(run(bounds[k] or None, bounds[k + 1]) for k in range(workers)))
+            finally:
+                await queue.put(None)
+
+        producer = asyncio.create_task(all_ranges())
+        try:
+            while (page := await queue.get()) is not None:
+                yield page
+            await producer  # raises a range's error
+        finally:
+            if not producer.done():
+                producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await producer
 
     async def issue_time_entries(self, issue_id: int) -> dict[str, Any]:
         data = await self.http.get_json(f"/issues/{issue_id}/time_entries")

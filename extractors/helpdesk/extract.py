@@ -103,7 +103,7 @@ async def _load_id_feed(
     max_seen = before
     pages = 0
     async with PipelinedWriter(ctx.writer) as pipe:
-        async for rows in client.id_pages(path, extra, valid=_validator(model)):
+        async for rows in client.id_pages_split(path, extra, _validator(model), client.settings.feed_workers):
             good, bad, objs = await asyncio.to_thread(split_records, ctx.spec.table, rows, model, to_values, ["id"])
             records += good
             rejects += bad

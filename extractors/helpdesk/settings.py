@@ -18,3 +18,4 @@ class HelpdeskSettings(BaseSettings):
     list_page_size: int = Field(100, ge=1, le=100)
     lookback_minutes: int = Field(60, ge=0, description="re-read window of the id-paged incremental feeds")
     batch_pages: int = Field(20, ge=1, description="pages per committed batch")
+    feed_workers: int = Field(4, ge=1, description="id ranges the extension feeds are read by at once")
