@@ -45,3 +45,8 @@
 {% macro clean_text(expr) -%}
     nullif(trim(({{ expr }})::text), '')
 {%- endmacro %}
+
+{#- 'Москва: выездная группа 1' -> 'Москва'; a name without ':' -> null. -#}
+{% macro team_region_from_name(expr) -%}
+    nullif(trim(case when strpos({{ expr }}, ':') > 0 then split_part({{ expr }}, ':', 1) end), '')
+{%- endmacro %}

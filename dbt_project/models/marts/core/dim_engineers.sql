@@ -1,6 +1,8 @@
 -- Engineers: one row per personnel number known to 1C, the schedule or the registry,
 -- with the help-desk account matched by e-mail. Team = the help-desk group; region = the
--- most common registry region of the sites assigned to the team (else to the engineer).
+-- part of the team (else 1C department) name before ':' ('Москва: выездная группа 1' ->
+-- 'Москва'), else the most common registry region of the sites assigned to the team,
+-- else to the engineer. No source serves a region code: region_code = region_name.
 -- hired_on / left_on: first and (for people no longer active) last shift, company-local.
 with
 
@@ -65,8 +67,8 @@ select
     b.full_name,
     b.team_id,
     b.team_name,
-    coalesce(tr.region, o.region) as region_code,
-    coalesce(tr.region, o.region) as region_name,
+    coalesce({{ team_region_from_name('b.team_name') }}, {{ team_region_from_name('b.onec_department') }}, tr.region, o.region) as region_code,
+    coalesce({{ team_region_from_name('b.team_name') }}, {{ team_region_from_name('b.onec_department') }}, tr.region, o.region) as region_name,
     (b.first_shift_at at time zone '{{ company_tz() }}')::date as hired_on,
     case when not b.is_active then (b.last_shift_at at time zone '{{ company_tz() }}')::date end as left_on,
     b.is_active,
