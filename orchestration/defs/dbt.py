@@ -12,8 +12,10 @@ so the definitions load without a database.
 # No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,15 +42,27 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 def prepare_manifest() -> Path:
-    """`dbt parse` into the project's target/ (what `make dbt-parse` does); no database."""
+    """`dbt parse` (what `make dbt-parse` does; no database), written to a private target
+    directory and moved into target/manifest.json in one step, so a process loading the
+    definitions at the same moment never reads half a manifest."""
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    done = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if done.returncode != 0 or not dbt_project.manifest_path.exists():
-        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{done.stdout}\n{done.stderr}")
+    target = dbt_project.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as private:
+        partial = target / "partial_parse.msgpack"  # dbt's parse cache: reuse it, keep it
+        if partial.exists():
+            shutil.copy2(partial, Path(private) / partial.name)
+        done = subprocess.run(
+            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", private],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        parsed = Path(private) / "manifest.json"
+        if done.returncode != 0 or not parsed.exists():
+            raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{done.stdout}\n{done.stderr}")
+        os.replace(parsed, dbt_project.manifest_path)
+        if (Path(private) / partial.name).exists():
+            os.replace(Path(private) / partial.name, partial)
     return dbt_project.manifest_path
 
 
