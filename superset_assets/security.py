@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import yaml
 from pydantic import BaseModel, Field
 
@@ -56,10 +57,16 @@ def pick_personnel_no(setting: str, warehouse_url: str) -> str:
     override = os.environ.get("DEMO_ENGINEER_PERSONNEL_NO")
     value = override or setting
     if value == "first_active":
-        with connect(warehouse_url) as conn:
-            row = conn.execute(
-                "select personnel_no from marts.dim_engineers where is_active order by personnel_no limit 1"
-            ).fetchone()
+        try:
+            with connect(warehouse_url) as conn:
+                row = conn.execute(
+                    "select personnel_no from marts.dim_engineers where is_active order by personnel_no limit 1"
+                ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise SupersetError(
+                "marts.dim_engineers does not exist in the warehouse yet: build the marts first "
+                "(make pipeline-up), or set DEMO_ENGINEER_PERSONNEL_NO"
+            ) from None
         if row is None:
             raise SupersetError("marts.dim_engineers has no active engineer to map the demo engineer user to")
         value = str(row[0])

@@ -8,7 +8,9 @@ The bundle is imported once with the real loader (roles, users and RLS included)
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,12 +31,40 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "infra" / "superset" / "run.sh"
 SUPERSET_VENV = Path(os.environ.get("SUPERSET_VENV", ROOT / ".local" / "superset-venv"))
 ARTIFACTS = ROOT / "test-artifacts" / "superset"
+TEMPLATE_CACHE = ROOT / ".local" / "superset-test-cache"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def template_key() -> str:
+    """Superset's version and this configuration: what an initialised metadata file depends on."""
+    dist = sorted(p.name for p in SUPERSET_VENV.glob("lib/python*/site-packages/apache_superset-*.dist-info"))
+    digest = hashlib.sha256("|".join(dist).encode())
+    for path in (RUN, RUN.parent / "superset_config.py"):
+        digest.update(path.read_bytes())
+    digest.update(ADMIN_PASSWORD.encode())
+    return digest.hexdigest()[:16]
+
+
+def initialise(home: Path, env: dict[str, str]) -> None:
+    """`run.sh init` (db upgrade, init, admin) into `home`, or a copy of the metadata file a
+    previous run initialised with the same Superset and configuration (.local/superset-test-cache;
+    SUPERSET_TEST_NO_CACHE=1 always runs init). init is about a minute of CPU."""
+    cached = TEMPLATE_CACHE / template_key() / "superset.db"
+    if cached.exists() and not os.environ.get("SUPERSET_TEST_NO_CACHE"):
+        shutil.copyfile(cached, home / "superset.db")
+        return
+    init = subprocess.run([str(RUN), "init"], env=env, capture_output=True, text=True)
+    if init.returncode != 0:
+        pytest.fail(f"`run.sh init` failed:\n{init.stdout[-3000:]}\n{init.stderr[-3000:]}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(home / "superset.db", partial)
+    partial.replace(cached)
 
 
 @pytest.fixture(scope="session")
@@ -54,15 +84,13 @@ def superset_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {
         **os.environ,
         "SUPERSET_HOME": str(home),
-        "SUPERSET_SECRET_KEY": "tests-only-secret-key-" + os.urandom(8).hex(),
+        "SUPERSET_SECRET_KEY": "tests-only-secret-key",
         "SUPERSET_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "APPROVALS_URL": APPROVALS_URL,
         "SUPERSET_VENV": str(SUPERSET_VENV),
     }
     env.pop("SUPERSET_DATABASE_URI", None)
-    init = subprocess.run([str(RUN), "init"], env=env, capture_output=True, text=True)
-    if init.returncode != 0:
-        pytest.fail(f"`run.sh init` failed:\n{init.stdout[-3000:]}\n{init.stderr[-3000:]}")
+    initialise(home, env)
     port = free_port()
     log = (home / "server.log").open("w")
     proc = subprocess.Popen([str(RUN), "serve", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
