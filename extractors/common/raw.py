@@ -306,17 +306,13 @@ class RawWriter:
             if records:
                 await self._copy(records)
             cur = await self.conn.execute(
+                # insert-where-not-exists through the unique version index: a version already
+                # stored, or repeated within the batch, is skipped by ON CONFLICT DO NOTHING
                 sql.SQL(
                     "insert into {t} ({cols}, _load_id) "
-                    "select distinct on ({keys}, _payload_hash) {cols}, %s from {s} s "
-                    "where not exists (select 1 from {t} t where {match} and t._payload_hash = s._payload_hash"
-                    " and t._vanished_at is null) "
-                    "order by {keys}, _payload_hash, _seq "
+                    "select {cols}, %s from {s} s order by _seq "
                     "on conflict ({keys}, _payload_hash) where _vanished_at is null do nothing"
-                ).format(
-                    t=self.spec.ident(), cols=self._cols(), keys=keys, s=sql.Identifier(STAGE),
-                    match=self._key_match("t", "s"),
-                ),
+                ).format(t=self.spec.ident(), cols=self._cols(), keys=keys, s=sql.Identifier(STAGE)),
                 (self.load_id,),
             )
             inserted = cur.rowcount
