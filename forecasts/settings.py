@@ -30,7 +30,7 @@ class ForecastSettings(BaseSettings):
     min_team_weeks: int = Field(default=52, ge=1)
     # Yearly seasonality (Fourier order) once a training window holds this many weeks.
     yearly_min_weeks: int = Field(default=56, ge=2)
-    yearly_fourier_order: int = Field(default=6, ge=1)
+    yearly_fourier_order: int = Field(default=4, ge=1)
     # multiplicative: the yearly swing and a holiday's dent scale with the level of the series
     seasonality_mode: Literal["additive", "multiplicative"] = "multiplicative"
     seasonality_prior_scale: float = Field(default=5.0, gt=0)
