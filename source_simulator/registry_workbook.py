@@ -21,6 +21,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 
 from source_simulator import store
+from source_simulator.generator.clock import local_date, parse_iso
 from source_simulator.generator.rng import stream
 
 SITES_SHEET = "Объекты"
@@ -86,7 +87,7 @@ def _date(rng: random.Random, iso_day: str | None) -> object:
 
 
 def _title_block(title: str, now: str) -> list[list[object]]:
-    day = datetime.fromisoformat(now.replace("Z", "+00:00")).date()
+    day = local_date(parse_iso(now))   # the managers' (company) date
     return [[title], [f"Актуально на {day.strftime('%d.%m.%Y')}"], ["Ответственный: отдел сервиса"], []]
 
 
