@@ -54,23 +54,30 @@ def actual_rows(series: Iterable[Series]) -> Iterable[tuple]:
 
 
 def write_actuals(conn: psycopg.Connection, found: SeriesSet) -> int:
+    """The series and, in `actuals_meta`, what they are as of and what was skipped (so the
+    forecast step reads only the forecasts schema)."""
     ensure_schema(conn)
+    skipped = json.dumps([{"series": n, "reason": r} for n, r in found.skipped], ensure_ascii=False)
+    replace_rows(conn, "actuals_meta", ["as_of", "last_week", "skipped"], [(found.as_of, found.last_week, skipped)])
     return replace_rows(conn, "weekly_actuals", ACTUAL_COLUMNS, actual_rows(found.series))
 
 
-def read_actuals(conn: psycopg.Connection) -> list[Series]:
+def read_actuals(conn: psycopg.Connection) -> SeriesSet:
+    meta = conn.execute("select as_of, last_week, skipped from forecasts.actuals_meta").fetchone()
+    if meta is None:
+        raise RuntimeError("forecasts.actuals_meta is empty: materialise forecasts/weekly_actuals first")
     rows = conn.execute(
         "select series, metric, level, level_key, label, week_start, value::float8 "
         "from forecasts.weekly_actuals order by series, week_start"
     ).fetchall()
     frame = pd.DataFrame(rows, columns=["series", "metric", "level", "key", "label", "week_start", "value"])
-    out = []
+    out = SeriesSet(as_of=meta[0], last_week=meta[1], skipped=[(x["series"], x["reason"]) for x in meta[2]])
     for _, part in frame.groupby("series", sort=True):
         first = part.iloc[0]
         values = pd.Series(part["value"].to_numpy(dtype=float), index=pd.DatetimeIndex(pd.to_datetime(part["week_start"])))
         values.index.name = "week_start"
         key = None if pd.isna(first["key"]) else str(first["key"])
-        out.append(Series(first["metric"], first["level"], key, first["label"], values))
+        out.series.append(Series(first["metric"], first["level"], key, first["label"], values))
     return out
 
 
@@ -248,10 +255,10 @@ def run_all(url: str, settings: ForecastSettings | None = None) -> dict[str, obj
     settings = settings or ForecastSettings()
     t0 = time.perf_counter()
     with connect(url) as conn:
-        found = load_series(conn, settings)
-        n_actuals = write_actuals(conn, found)
+        n_actuals = write_actuals(conn, load_series(conn, settings))
         t1 = time.perf_counter()
-        run = forecast_all(read_actuals(conn), settings)
+        found = read_actuals(conn)
+        run = forecast_all(found.series, settings)
         t2 = time.perf_counter()
         written = write_forecasts(conn, run, settings)
         n_capacity = write_capacity(conn, settings)

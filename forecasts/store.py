@@ -29,6 +29,12 @@ create table if not exists {SCHEMA}.runs (
     seconds numeric(10, 2) not null
 );
 
+create table if not exists {SCHEMA}.actuals_meta (
+    as_of timestamptz not null,
+    last_week date not null,
+    skipped jsonb not null
+);
+
 create table if not exists {SCHEMA}.weekly_actuals ({_SERIES_COLS}
     week_start date not null,
     value numeric(14, 2) not null,
@@ -106,8 +112,8 @@ create table if not exists {SCHEMA}.capacity_plan (
 
 # Bump when a table's columns change: every table here is derived and rewritten by each
 # run, so an older layout is dropped and recreated rather than migrated.
-SCHEMA_VERSION = 2
-TABLES = ("runs", "weekly_actuals", "weekly_forecast", "forecast_models", "backtest_points",
+SCHEMA_VERSION = 3
+TABLES = ("runs", "actuals_meta", "weekly_actuals", "weekly_forecast", "forecast_models", "backtest_points",
           "forecast_accuracy", "capacity_plan")
 
 

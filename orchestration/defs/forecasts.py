@@ -105,8 +105,8 @@ def prophet_forecasts(
 ) -> Iterator[dg.MaterializeResult]:
     settings = ForecastSettings()
     with forecast_warehouse.connect() as conn:
-        found = load_series(conn, settings)  # as_of and skipped list for the run log
-        run = forecast_all(read_actuals(conn), settings)
+        found = read_actuals(conn)
+        run = forecast_all(found.series, settings)
         written = write_forecasts(conn, run, settings)
         write_run(conn, found, run, run.seconds)
     context.log.info(f"{len(run.outcomes)} series fitted in {run.seconds:.1f}s on {run.workers} worker(s)")

@@ -95,7 +95,9 @@ def test_short_series_are_skipped_with_a_reason(found):
 
 def test_actuals_round_trip_through_the_forecasts_schema(conn, found):
     write_actuals(conn, found)
-    again = {s.name: s for s in read_actuals(conn)}
+    back = read_actuals(conn)
+    assert (back.as_of, back.last_week, back.skipped) == (found.as_of, found.last_week, found.skipped)
+    again = {s.name: s for s in back.series}
     assert set(again) == {s.name for s in found.series}
     company = again["tickets:company"]
     assert company.key is None and company.level == "company"
