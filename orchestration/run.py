@@ -13,7 +13,7 @@ import dagster as dg
 def main(job_name: str = "full_pipeline") -> int:
     from orchestration.definitions import defs
 
-    job = defs.get_job_def(job_name)
+    job = defs.resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]

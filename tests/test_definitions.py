@@ -7,13 +7,28 @@ def test_definitions_load_and_validate():
     from orchestration.definitions import defs
 
     dg.Definitions.validate_loadable(defs)
-    assert defs.get_job_def("full_pipeline") is not None
+    assert defs.resolve_job_def("full_pipeline") is not None
 
 
 def test_nightly_schedule_is_enabled_in_company_time():
     from orchestration.definitions import defs
 
     schedule = defs.get_schedule_def("nightly_full_pipeline")
+    assert schedule.job_name == "nightly_pipeline"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.execution_timezone == "Europe/Moscow"
     assert schedule.cron_schedule == "0 2 * * *"
+
+
+def test_nightly_job_leaves_forecasts_to_their_weekly_schedule():
+    from orchestration.definitions import defs
+
+    nightly = defs.resolve_job_def("nightly_pipeline")
+    full = defs.resolve_job_def("full_pipeline")
+    nightly_keys = {k.to_user_string() for k in nightly.asset_layer.executable_asset_keys}
+    full_keys = {k.to_user_string() for k in full.asset_layer.executable_asset_keys}
+    assert "raw_helpdesk/issues" in nightly_keys
+    assert "marts/mart_bonus_summary" in nightly_keys
+    assert not any(k.startswith("forecasts/") for k in nightly_keys)
+    assert "forecasts/weekly_forecast" in full_keys
+    assert defs.get_schedule_def("weekly_forecasts_monday").cron_schedule == "0 6 * * 1"
