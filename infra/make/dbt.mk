@@ -1,5 +1,5 @@
 # dbt core (dbt_project/, docs/dbt.md): manifest for Dagster, build, docs.
-.PHONY: dbt-parse dbt-build dbt-docs
+.PHONY: dbt-parse dbt-build dbt-unit dbt-docs
 
 DBT := $(VENV)/bin/dbt
 DBT_FLAGS := --project-dir $(ROOT)/dbt_project --profiles-dir $(ROOT)/dbt_project
@@ -10,8 +10,13 @@ DBT_ENV = eval "$$($(PY) -c 'import warehouse, shlex; print(" ".join(f"export {k
 dbt-parse: setup
 	$(DBT) parse $(DBT_FLAGS) --quiet
 
+# models + data tests (what the Dagster assets run); unit tests are CI's: `make dbt-unit`
 dbt-build: warehouse
-	$(DBT_ENV) && $(DBT) build $(DBT_FLAGS)
+	$(DBT_ENV) && $(DBT) build $(DBT_FLAGS) --exclude-resource-type unit_test
+
+# dbt unit tests (the incremental ones need the models built once: run dbt-build first)
+dbt-unit: warehouse
+	$(DBT_ENV) && $(DBT) test $(DBT_FLAGS) --select test_type:unit
 
 dbt-docs: warehouse
 	$(DBT_ENV) && $(DBT) docs generate $(DBT_FLAGS)
