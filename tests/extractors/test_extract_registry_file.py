@@ -70,3 +70,28 @@ def test_missing_registry_file_is_a_clear_error(fresh_db, tmp_path):
                       cfg=ExtractConfig(db_url=fresh_db, registry=RegistrySettings(path=str(tmp_path / "nope.xlsx"))))
     assert isinstance(results[0], FileNotFoundError)
     assert "REGISTRY_PATH" in str(results[0]) and "nope.xlsx" in str(results[0])
+
+
+def test_a_second_extraction_of_the_same_entity_is_refused_while_one_runs(fresh_db, tmp_path):
+    from extractors.common.loads import EntityBusy
+    from extractors.run import ensure_schema
+
+    book = tmp_path / "registry.xlsx"
+    _write(book, ["MSK-0001"])
+    ensure_schema(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(hashtext('extract:registry.sites'))")
+        results = extract(sources=["registry"], entities=["sites"],
+                          cfg=ExtractConfig(db_url=fresh_db, registry=RegistrySettings(path=str(book))))
+    assert isinstance(results[0], EntityBusy) and "registry.sites" in str(results[0])
+
+
+def test_cli_names_an_unknown_source(fresh_db):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "extractors", "run", "--source", "crm"], capture_output=True,
+                          text=True, env={**os.environ, "WAREHOUSE_URL": fresh_db})
+    assert proc.returncode == 2
+    assert "unknown source 'crm'" in proc.stderr and "helpdesk" in proc.stderr
