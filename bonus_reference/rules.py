@@ -103,18 +103,25 @@ def _is_repeat_of(t1: Ticket, t1_done: datetime, t2: Ticket, window: Decimal) ->
 def repeat_events(world: World, reg: Registers) -> dict[int, tuple[datetime, str]]:
     """T1 ticket id -> (moment, event id) of its first repeat (new ticket or reopen)."""
     done = {t.ticket_id: c.changed_at for t in world.tickets if (c := completion(t)) is not None}
-    by_id = {t.ticket_id: t for t in world.tickets}
+    by_site: dict[str, list[Ticket]] = defaultdict(list)
+    for t in world.tickets:
+        if t.ticket_id in done and t.site_code is not None:
+            by_site[t.site_code].append(t)
     candidates: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for t2 in world.tickets:
+        if t2.site_code is None:
+            continue
         window = reg.coef("repeat_window_days", t2.created_at)
         best: tuple[datetime, int] | None = None
-        for t1_id, t1_done in done.items():
-            if _is_repeat_of(by_id[t1_id], t1_done, t2, window):
-                key = (t1_done, t1_id)
+        for t1 in by_site.get(t2.site_code, ()):
+            t1_done = done[t1.ticket_id]
+            if _is_repeat_of(t1, t1_done, t2, window):
+                key = (t1_done, t1.ticket_id)
                 if best is None or key > best:
                     best = key
         if best is not None:
             candidates[best[1]].append((t2.created_at, world.event_ids.ticket_created(t2)))
+    by_id = {t.ticket_id: t for t in world.tickets}
     for t1_id, t1_done in done.items():
         t1 = by_id[t1_id]
         for r in reopens(t1):
