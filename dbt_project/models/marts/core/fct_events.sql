@@ -18,6 +18,11 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook="delete from {{ this }} where event_type = '_tombstone'",
+        indexes=[
+            {'columns': ['source_record_key']},
+            {'columns': ['personnel_no', 'occurred_at']},
+            {'columns': ['event_type', 'occurred_at']},
+        ],
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}

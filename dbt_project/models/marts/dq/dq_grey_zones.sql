@@ -13,6 +13,53 @@ tickets as (
     select * from {{ ref('fct_tickets') }} where not is_deleted
 ),
 
+status_spans as (
+    -- each status of a ticket from its change until the next one
+    select
+        ticket_id,
+        status_code,
+        changed_at as span_start,
+        lead(changed_at) over (partition by ticket_id order by changed_at, status_change_id) as span_end
+    from {{ ref('int_ticket_status_transitions') }}
+),
+
+closed_entries as (
+    select te.*
+    from {{ ref('fct_time_entries') }} as te
+    join status_spans as sp
+        on sp.ticket_id = te.ticket_id
+       and sp.status_code = 'closed'
+       and te.logged_at >= sp.span_start
+       and (sp.span_end is null or te.logged_at < sp.span_end)
+),
+
+worked_shifts as (
+    select *
+    from {{ ref('fct_shifts') }}
+    where status = 'worked' and not is_deleted
+      and actual_start is not null and actual_end is not null
+),
+
+helpdesk_activity as (
+    -- engineers' help-desk events by UTC day, so shifts join them by (engineer, day)
+    select personnel_no, (occurred_at at time zone 'UTC')::date as day, occurred_at
+    from {{ ref('fct_events') }}
+    where source_system = 'helpdesk' and personnel_no is not null
+),
+
+active_shifts as (
+    select distinct s.shift_id
+    from worked_shifts as s
+    cross join lateral generate_series(
+        (s.actual_start at time zone 'UTC')::date, (s.actual_end at time zone 'UTC')::date, interval '1 day'
+    ) as d (day)
+    join helpdesk_activity as a
+        on a.personnel_no = s.personnel_no
+       and a.day = d.day::date
+       and a.occurred_at >= s.actual_start
+       and a.occurred_at < s.actual_end
+),
+
 checks as (
     select 'completed_without_in_progress' as check_name, 'helpdesk' as source_system,
         ticket_id::text as source_key, ticket_id, personnel_no,
@@ -39,27 +86,13 @@ checks as (
     select 'time_entry_on_closed_ticket', 'helpdesk', te.time_entry_id::text, te.ticket_id,
         te.personnel_no,
         te.hours || ' h logged at ' || te.logged_at || ' while the ticket was closed'
-    from {{ ref('fct_time_entries') }} as te
-    where (
-        select tr.status_code
-        from {{ ref('int_ticket_status_transitions') }} as tr
-        where tr.ticket_id = te.ticket_id and tr.changed_at <= te.logged_at
-        order by tr.changed_at desc, tr.status_change_id desc
-        limit 1
-    ) = 'closed'
+    from closed_entries as te
 
     union all
     select 'shift_without_ticket_activity', 'schedule', s.shift_id, null::bigint, s.personnel_no,
         s.shift_type || ' shift ' || s.actual_start || ' - ' || s.actual_end || ' with no ticket activity'
-    from {{ ref('fct_shifts') }} as s
-    where s.status = 'worked' and not s.is_deleted
-      and s.actual_start is not null and s.actual_end is not null
-      and not exists (
-          select 1 from {{ ref('fct_events') }} as e
-          where e.personnel_no = s.personnel_no
-            and e.source_system = 'helpdesk'
-            and e.occurred_at >= s.actual_start and e.occurred_at < s.actual_end
-      )
+    from worked_shifts as s
+    where not exists (select 1 from active_shifts as a where a.shift_id = s.shift_id)
 
     union all
     select 'work_type_not_in_price_list', 'helpdesk', t.ticket_id::text, t.ticket_id, t.personnel_no,

@@ -7,30 +7,59 @@ with
 
 {{ coefficients_cte() }},
 
+-- money per record, aggregated once (not per row)
+points_money as (
+    select
+        t.assignee_employee_id,
+        sum(round(t.completion_points
+            * {{ coefficient_at("'points_rate_rub'", 't.completed_at') }}, 2)) as money_rub
+    from {{ ref('int_tickets_enriched') }} as t
+    where t.completed_at is not null
+      and t.assignee_employee_id in (
+          select employee_id from {{ ref('int_helpdesk_employees_matched') }} where personnel_no is null)
+    group by t.assignee_employee_id
+),
+
+duty_money as (
+    select personnel_no, sum(duty_rate) as money_rub
+    from {{ ref('int_shifts_enriched') }}
+    where not is_deleted
+    group by personnel_no
+),
+
+company_money as (
+    select t.company_id, sum(te.revenue_rub) as money_rub
+    from {{ ref('int_time_entries_enriched') }} as te
+    join {{ ref('int_tickets_enriched') }} as t on t.ticket_id = te.ticket_id
+    where not te.is_deleted
+    group by t.company_id
+),
+
+client_sales as (
+    select client_ref, sum(amount) as money_rub
+    from {{ ref('stg_onec__sales') }}
+    where posted and not deletion_mark
+    group by client_ref
+),
+
 employees as (
     select
         'helpdesk' as source_system,
         'engineer' as entity,
         em.employee_id::text as source_key,
         em.unmatched_reason as reason,
-        (
-            select sum(round(t.completion_points
-                * {{ coefficient_at("'points_rate_rub'", 't.completed_at') }}, 2))
-            from {{ ref('int_tickets_enriched') }} as t
-            where t.assignee_employee_id = em.employee_id and t.completed_at is not null
-        ) as money_rub
+        pm.money_rub
     from {{ ref('int_helpdesk_employees_matched') }} as em
+    left join points_money as pm on pm.assignee_employee_id = em.employee_id
     where em.personnel_no is null and em.vanished_at is null
 ),
 
 schedule_people as (
     select
         'schedule', 'engineer', i.personnel_no, 'personnel number not in 1C',
-        (
-            select sum(s.duty_rate) from {{ ref('int_shifts_enriched') }} as s
-            where s.personnel_no = i.personnel_no and not s.is_deleted
-        )
+        dm.money_rub
     from {{ ref('int_engineer_identities') }} as i
+    left join duty_money as dm on dm.personnel_no = i.personnel_no
     where i.in_schedule and not i.in_onec
 ),
 
@@ -54,22 +83,17 @@ registry_people as (
 
 companies as (
     select 'helpdesk', 'client', c.company_id::text, c.unmatched_reason,
-        (
-            select sum(te.revenue_rub) from {{ ref('int_time_entries_enriched') }} as te
-            join {{ ref('stg_helpdesk__issues') }} as i on i.ticket_id = te.ticket_id
-            where i.company_id = c.company_id and not te.is_deleted
-        )
+        cm.money_rub
     from {{ ref('int_helpdesk_companies_matched') }} as c
+    left join company_money as cm on cm.company_id = c.company_id
     where c.unmatched_reason is not null and c.vanished_at is null
 ),
 
 onec_clients as (
     select 'onec', 'client', c.client_ref, 'no INN in 1C',
-        (
-            select sum(s.amount) from {{ ref('stg_onec__sales') }} as s
-            where s.client_ref = c.client_ref and s.posted and not s.deletion_mark
-        )
+        cs.money_rub
     from {{ ref('stg_onec__clients') }} as c
+    left join client_sales as cs on cs.client_ref = c.client_ref
     where c.inn is null and not c.is_deleted
 ),
 
