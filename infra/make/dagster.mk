@@ -10,7 +10,10 @@ dagster-home:
 run: warehouse dagster-home simulator-up
 	$(PY) -m orchestration.run full_pipeline
 
+# The payroll schema is migrated first so that the bonus dashboards' approval status has its
+# table even before the approvals page starts.
 pipeline-up:: dagster-home
+	$(PY) -m bonus_export migrate
 	$(PY) -m orchestration.run full_pipeline
 
 dagster-up:: dagster-home
