@@ -1,0 +1,101 @@
+"""Latency of every dashboard chart's query, through Superset's chart data API.
+
+A private Superset (own metadata under a temp dir, a free port) is started on the benchmark
+database, the committed bundle is imported with the real loader, and each chart's saved query
+context is posted to `/api/v1/chart/data` `repeats` times with `force: true` (Superset's
+cache bypassed: the figure is the warehouse query plus Superset's own work). The result is the
+p50 and p95 per chart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "infra" / "superset" / "run.sh"
+PASSWORD = "bench-admin"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def chart_latencies(db_url: str, repeats: int = 20) -> dict[str, Any]:
+    from superset_assets import BUNDLE_DIR, SECURITY_FILE
+    from superset_assets.client import SupersetClient
+    from superset_assets.loader import load
+
+    home = Path(tempfile.mkdtemp(prefix="bench-superset-"))
+    env = {**os.environ, "SUPERSET_HOME": str(home), "SUPERSET_SECRET_KEY": "bench-only-secret",
+           "SUPERSET_ADMIN_PASSWORD": PASSWORD}
+    env.pop("SUPERSET_DATABASE_URI", None)
+    subprocess.run([str(RUN), "init"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([str(RUN), "serve", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"bench Superset did not start; log {home / 'server.log'}")
+            time.sleep(1)
+        client = SupersetClient(url, "admin", PASSWORD)
+        load(client, BUNDLE_DIR, SECURITY_FILE, wh_url=db_url, demo_password="bench")
+        dashboards = {d["id"]: d["dashboard_title"] for d in client.list_all("dashboard", ["id", "dashboard_title"])}
+        charts = [client.get(f"/api/v1/chart/{c['id']}")["result"] for c in client.list_all("chart", ["id"])]
+        out = []
+        for chart in charts:
+            if not chart.get("query_context"):
+                continue
+            qc = json.loads(chart["query_context"])
+            qc["force"] = True
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                client.request("POST", "/api/v1/chart/data", json=qc)
+                times.append((time.perf_counter() - started) * 1000)
+            dash_ids = [d["id"] for d in chart.get("dashboards") or []]
+            out.append({
+                "dashboard": ", ".join(dashboards.get(i, str(i)) for i in dash_ids) or "-",
+                "chart": chart["slice_name"],
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(_percentile(times, 0.95), 1),
+            })
+        out.sort(key=lambda c: -c["p95_ms"])
+        return {"charts": out}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
