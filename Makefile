@@ -82,6 +82,11 @@ psql: warehouse
 test: setup superset-venv chromium warehouse
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# make bench [BENCH_PROFILE=large|demo|tiny]: figures and ratios, benchmarks/results.json.
+BENCH_PROFILE ?= large
+bench: setup superset-venv warehouse
+	$(PY) -m benchmarks.run --profile $(BENCH_PROFILE) $(BENCH_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
