@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from bonus_world import at, coefficients, prices, ticket
 
 from bonus_reference import (
@@ -309,3 +310,25 @@ def test_calc_hash_is_sha256_of_sorted_kind_event_amount_rows():
              mk("ticket_points", "h:Z", "0")]
     text = "repeat_penalty|h:Z|-722.63\nticket_points|h:Z|0.00\nticket_points|h:a|703.50"
     assert calc_hash(lines) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_truth_reader_names_the_missing_file(tmp_path):
+    from bonus_reference.simulator_truth import TruthError, world_from_truth
+
+    with pytest.raises(TruthError, match="hd_employees.csv: missing"):
+        world_from_truth(tmp_path)
+
+
+def test_truth_reader_names_the_bad_cell(tmp_path):
+    from bonus_reference.simulator_truth import TruthError, world_from_truth
+
+    files = {
+        "hd_employees": "id,personnel_no\n1,E1\n",
+        "hd_sites": "id,site_code\n",
+        "hd_equipment": "id,serial_number\n",
+        "hd_status_history": "id,issue_id,status_code,changed_at\n5,1,opened,yesterday\n",
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(TruthError, match=r"hd_status_history.csv row 2: 'yesterday' is not an ISO timestamp"):
+        world_from_truth(tmp_path)

@@ -36,6 +36,7 @@ from bonus_reference.periods import period_of
 from bonus_reference.rules import sla_counts
 from bonus_reference.simulator_truth import world_from_truth
 from bonus_reference.tickets import completion
+from bonus_reference.verify import differences
 from warehouse import dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +174,8 @@ def test_bonus_equals_the_reference_to_the_kopeck(chain: Chain, clock: datetime,
     assert {"ticket_points", "repeat_penalty", "duty_shift", "hourly_work_share", "kpi_multiplier"} <= kinds
     assert len(baseline.summary) >= 5
     assert_same(baseline, reference)
+    # the same check as `python -m bonus_reference verify` / `make marts-verify`
+    assert differences(chain.db_url, chain.truth_dir(clock), "Europe/Moscow") == []
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

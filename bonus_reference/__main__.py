@@ -1,0 +1,3 @@
+from bonus_reference.verify import cli
+
+cli()
