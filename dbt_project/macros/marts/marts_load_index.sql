@@ -26,7 +26,7 @@ open_tickets as (
             else 'infinity'::timestamptz
         end as open_until
     from {{ ref('fct_tickets') }}
-    where personnel_no is not null
+    where personnel_no is not null and not coalesce(is_deleted, false)
 ),
 
 bounds as (

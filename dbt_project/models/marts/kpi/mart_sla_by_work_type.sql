@@ -4,7 +4,7 @@
 with
 
 tickets as (
-    select * from {{ ref('fct_tickets') }} where completed_at is not null
+    select * from {{ ref('fct_tickets') }} where completed_at is not null and not coalesce(is_deleted, false)
 ),
 
 engineers as (
