@@ -38,3 +38,19 @@ def test_truth_moves_with_the_clock(tiny_world: Path):
     assert all(r["created_at"] < "2026-10-31T21:00:00.000Z" for r in now["hd_issues"])
     earlier = truth_frames(tiny_world, "2026-09-15T00:00:00Z")
     assert len(earlier["hd_issues"]) < len(now["hd_issues"])
+
+
+def test_another_process_writes_the_same_truth(tiny_truth: Path, tmp_path: Path):
+    """Nothing depends on the interpreter's hash seed (set order, dict of strings ...)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    for args in (["generate", "--profile", "tiny", "--out", str(tmp_path / "w")],
+                 ["truth", "--world", str(tmp_path / "w" / "world.sqlite"), "--out", str(tmp_path / "t")]):
+        done = subprocess.run([sys.executable, "-m", "source_simulator", *args], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+    for path in sorted(tiny_truth.iterdir()):
+        assert (tmp_path / "t" / path.name).read_bytes() == path.read_bytes(), path.name
