@@ -100,6 +100,7 @@ class TicketGenerator:
         sink.declare("hd_issues", ISSUE_COLS)
         sink.declare("hd_status_history", HISTORY_COLS)
         sink.declare("hd_time_entries", ENTRY_COLS)
+        self.last_on_site: dict[int, int] = {}        # site id -> its latest ticket id
         self.unit_last: dict[int, int] = {}          # unit id -> creation of its last ticket
         self.noeq_last: dict[tuple[int, str], int] = {}  # (site, work type) -> last ticket without units
         self.skill = {e.hd_id: stream(seed, "skill", e.hd_id).lognormvariate(0, 0.35) for e in org.engineers}
@@ -265,9 +266,14 @@ class TicketGenerator:
 
         assignee: Engineer = d["assignee"]
         site: Site | None = d["site"]
+        parent_id = None
+        if site is not None:
+            if issue_id % 199 == 17:      # a few sub-tickets of the site's previous ticket
+                parent_id = self.last_on_site.get(site.hd_id)
+            self.last_on_site[site.hd_id] = issue_id
         base = (
             issue_id, d["title"], iso(created), iso(deadline), iso(d["planned_reaction"]), d["source"],
-            d["company_id"], site.hd_id if site else None, json.dumps([u.hd_id for u in d["units"]]), None,
+            d["company_id"], site.hd_id if site else None, json.dumps([u.hd_id for u in d["units"]]), parent_id,
             assignee.hd_id, assignee.team.id, wt, d["priority"], d["complexity"], d["escalated"], d["vip"],
         )
         events = [(ms, st, None) for ms, st in changes]

@@ -203,7 +203,14 @@ def test_contracts_and_sales(tiny_conn):
 
 def test_issue_references_exist(tiny_conn):
     sites = {r[0] for r in _all(tiny_conn, "select id from hd_sites")}
-    units = {r[0] for r in _all(tiny_conn, "select id from hd_equipment")}
-    for r in _all(tiny_conn, "select service_object_id, equipment_ids from hd_issues"):
+    units = {r[0]: r[1] for r in _all(tiny_conn, "select id, min(valid_from) from hd_equipment group by id")}
+    issues = {r[0]: r[1] for r in _all(tiny_conn, "select id, created_at from hd_issues")}
+    parents = 0
+    for r in _all(tiny_conn, "select service_object_id, equipment_ids, created_at, parent_id from hd_issues"):
         assert r[0] is None or r[0] in sites
-        assert set(json.loads(r[1])) <= units
+        for unit in json.loads(r[1]):
+            assert units[unit] <= r[2], "equipment exists when the ticket is created"
+        if r[3] is not None:
+            parents += 1
+            assert issues[r[3]] <= r[2], "a parent ticket is older than its sub-ticket"
+    assert parents >= 1
