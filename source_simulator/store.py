@@ -190,7 +190,7 @@ create index if not exists ix_hd_companies_id on hd_companies (id, valid_from);
 create index if not exists ix_hd_sites_id on hd_sites (id, valid_from);
 create index if not exists ix_hd_equipment_id on hd_equipment (id, valid_from);
 create index if not exists ix_hd_issues_id on hd_issues (id, valid_from);
-create index if not exists ix_hd_issues_upd on hd_issues (updated_at, id);
+create index if not exists ix_hd_issues_upd on hd_issues (updated_at, id, valid_from, valid_to);
 create index if not exists ix_hd_status_history_id on hd_status_history (id, valid_from);
 create index if not exists ix_hd_status_history_upd on hd_status_history (updated_at, id);
 create index if not exists ix_hd_time_entries_id on hd_time_entries (id, valid_from);
