@@ -20,6 +20,7 @@
         post_hook="delete from {{ this }} where event_type = '_tombstone'",
         indexes=[
             {'columns': ['source_record_key']},
+            {'columns': ['_source_loaded_at']},
             {'columns': ['personnel_no', 'occurred_at']},
             {'columns': ['event_type', 'occurred_at']},
         ],

@@ -4,7 +4,8 @@
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['personnel_no', 'completed_at']}],
+        indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['personnel_no', 'completed_at']},
+                 {'columns': ['_source_loaded_at']}],
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}

@@ -5,7 +5,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook="delete from {{ this }} where is_deleted",
-        indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['ticket_id']}],
+        indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['ticket_id']},
+                 {'columns': ['_source_loaded_at']}],
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
