@@ -6,8 +6,15 @@ from __future__ import annotations
 import psycopg
 
 from extractors.common.runner import EntityResult
-from extractors.run import extract
+from extractors.run import ALL_SPECS, extract
 from source_simulator.servers.faults import ALL_MODES
+
+
+def _spec(table: str):
+    """The extractor's spec of a raw table `schema.table` (not imported from conftest: each
+    test folder has a conftest module and only the last one imported is `conftest`)."""
+    return next(s for s in ALL_SPECS if f"{s.schema}.{s.table}" == table)
+
 
 REJECT_TABLE = {"helpdesk": "raw_helpdesk.rejects", "schedule": "raw_schedule.rejects", "onec": "raw_onec.rejects"}
 ONEC_ENTITY = {
@@ -37,8 +44,6 @@ def test_all_faults_then_converges(sim, module_db, raw_matches_truth, truth_at):
             spec_keys = {"raw_onec.bonus_coefficients", "raw_onec.points", "raw_onec.duty_tariffs",
                          "raw_onec.service_tariffs"}
             key_len = 2 if table in spec_keys else 1
-            from conftest import _spec  # type: ignore[import-not-found]
-
             keys = _spec(table).key_names
             have = {tuple(str(x) for x in r) for r in conn.execute(
                 f"select distinct {', '.join(k + '::text' if k in ('ref_key', 'period') else k for k in keys)}"
