@@ -1,11 +1,18 @@
-"""Helpers of the dbt tests: extract from the simulator, read tables, compute truth."""
+"""Helpers of the dbt tests (a module name of its own: every test folder has a `conftest`):
+the dbt runner, the selection of this area, extraction from the simulator, truth."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 import warehouse
 from extractors.helpdesk.settings import HelpdeskSettings
@@ -13,6 +20,50 @@ from extractors.onec.settings import OnecSettings
 from extractors.registry.settings import RegistrySettings
 from extractors.run import ExtractConfig, extract
 from extractors.schedule.settings import ScheduleSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = ROOT / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+# the models this area owns (the marts engineer's KPI/bonus/contract models have their own tests)
+CORE_SELECTION = (
+    "path:models/staging",
+    "path:models/intermediate/core",
+    "path:models/marts/core",
+    "path:models/marts/dq",
+)
+# `dbt build` of those models and their data tests (tests reaching into other areas'
+# models are left out; unit tests run in test_dbt_unit.py: incremental ones need the
+# model's table to exist first, which is also why production builds exclude them)
+BUILD_CORE = ("build", "--select", *CORE_SELECTION, "--indirect-selection", "cautious",
+              "--exclude-resource-type", "unit_test")
+
+
+@dataclass
+class Dbt:
+    """`dbt <args>` against one database; fails the test with dbt's output on error."""
+
+    db_url: str
+    target: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **warehouse.dbt_env(self.db_url),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "DBT_TARGET_PATH": str(self.target),
+            "DBT_LOG_PATH": str(self.target / "logs"),
+            "DBT_THREADS": "2",
+        }
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        if not DBT.exists():
+            pytest.fail(f"dbt is missing: {DBT} does not exist (run `make setup` to sync the venv)")
+        cmd = [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
+        done = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, check=False)
+        if check and done.returncode != 0:
+            pytest.fail(f"`dbt {' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-8000:]}\n{done.stderr[-2000:]}")
+        return done
+
 
 
 def extract_all(db_url: str, base: str) -> None:

@@ -11,8 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUILD_CORE, CORE_SELECTION, Dbt
-from dbt_helpers import advance_days, clock, expected_event_counts, extract_all, rows, scalar
+from dbt_helpers import (
+    BUILD_CORE,
+    CORE_SELECTION,
+    Dbt,
+    advance_days,
+    clock,
+    expected_event_counts,
+    extract_all,
+    rows,
+    scalar,
+)
 
 from source_simulator.truth import truth_frames
 

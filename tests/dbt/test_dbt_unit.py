@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import CORE_SELECTION, Dbt
+from dbt_helpers import CORE_SELECTION, Dbt
 
 from extractors.run import ensure_schema
 
