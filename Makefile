@@ -66,7 +66,7 @@ superset-up::
 dagster-up::
 approvals-up::
 
-demo: setup superset-venv warehouse simulator-up pipeline-up superset-up dagster-up approvals-up demo-info
+demo: setup dbt-parse superset-venv warehouse simulator-up pipeline-up superset-up dagster-up approvals-up demo-info
 
 demo-info:
 	@$(PY) -m infra.demo_info
@@ -79,7 +79,7 @@ psql: warehouse
 	@psql "$${WAREHOUSE_URL:-$(WAREHOUSE_DEFAULT)}"
 
 # ------------------------------------------------------------------ tests
-test: setup superset-venv chromium warehouse
+test: setup dbt-parse superset-venv chromium warehouse
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # make bench [BENCH_PROFILE=large|demo|tiny]: figures and ratios, benchmarks/results.json.

@@ -29,7 +29,8 @@ find_bin() {
 }
 
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # from / : the postgres user may not be allowed into the current folder
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 data_home() {
@@ -98,11 +99,14 @@ CONF
   fi
 }
 
+# The data folder by its physical path (.local/pg may be a link the postgres user cannot follow).
+data_dir() { echo "$(readlink -f "$LINK")/data"; }
+
 stop() {
   [ -e "$LINK/data/PG_VERSION" ] || { log "no cluster"; return 0; }
   BIN=$(find_bin)
-  if as_owner "$BIN/pg_ctl" -D "$LINK/data" status >/dev/null 2>&1; then
-    as_owner "$BIN/pg_ctl" -D "$LINK/data" -m fast -w stop >/dev/null
+  if as_owner "$BIN/pg_ctl" -D "$(data_dir)" status >/dev/null 2>&1; then
+    as_owner "$BIN/pg_ctl" -D "$(data_dir)" -m fast -w stop >/dev/null
     log "stopped"
   fi
 }
@@ -110,7 +114,7 @@ stop() {
 status() {
   [ -e "$LINK/data/PG_VERSION" ] || { echo "not initialised"; return 1; }
   BIN=$(find_bin)
-  as_owner "$BIN/pg_ctl" -D "$LINK/data" status
+  as_owner "$BIN/pg_ctl" -D "$(data_dir)" status
 }
 
 case "${1:-}" in
