@@ -43,7 +43,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def chart_latencies(db_url: str, repeats: int = 20) -> dict[str, Any]:
     from superset_assets import BUNDLE_DIR, SECURITY_FILE
-    from superset_assets.client import SupersetClient
+    from superset_assets.client import SupersetClient, SupersetError
     from superset_assets.loader import load
 
     home = Path(tempfile.mkdtemp(prefix="bench-superset-"))
@@ -77,19 +77,25 @@ def chart_latencies(db_url: str, repeats: int = 20) -> dict[str, Any]:
                 continue
             qc = json.loads(chart["query_context"])
             qc["force"] = True
-            times = []
+            times: list[float] = []
+            error = None
             for _ in range(repeats):
                 started = time.perf_counter()
-                client.request("POST", "/api/v1/chart/data", json=qc)
+                try:
+                    client.request("POST", "/api/v1/chart/data", json=qc)
+                except SupersetError as exc:  # a broken chart is a finding, not the end of the bench
+                    error = str(exc)[:300]
+                    break
                 times.append((time.perf_counter() - started) * 1000)
             dash_ids = [d["id"] for d in chart.get("dashboards") or []]
             out.append({
                 "dashboard": ", ".join(dashboards.get(i, str(i)) for i in dash_ids) or "-",
                 "chart": chart["slice_name"],
-                "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(_percentile(times, 0.95), 1),
+                "p50_ms": round(statistics.median(times), 1) if times else None,
+                "p95_ms": round(_percentile(times, 0.95), 1) if times else None,
+                "error": error,
             })
-        out.sort(key=lambda c: -c["p95_ms"])
+        out.sort(key=lambda c: -(c["p95_ms"] or 0))
         return {"charts": out}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
