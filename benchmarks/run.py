@@ -157,7 +157,9 @@ def main() -> None:
         "chart_errors": [f"{c['chart']}: {c['error']}" for c in charts.get("charts", []) if c.get("error")],
         "peak_rss_mb_max": max(s.peak_rss_mb for s in full + nightly),
         "extract_rows_per_s": round(helpdesk.get("rows_per_s", 0.0)),
-        "extract_copy_ratio": round(extraction["issues_loader"]["ratio"], 3),
+        # throughput of the issues loader (validation, hashing, COPY, insert) / a plain COPY
+        "extract_copy_ratio": round(extraction["issues_loader"]["loader_ratio"], 3),
+        "extract_db_path_copy_ratio": round(extraction["issues_loader"]["db_path_ratio"], 3),
         "forecast_s": next((s.seconds for s in full if s.name.endswith("forecasts")), None),
         "stages": [asdict(s) for s in stages],
         "charts": charts.get("charts", []),
