@@ -42,12 +42,35 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
+def _settle(page: Any, timeout: float = 60_000) -> None:
+    """Wait until the page has no request in flight (best effort: a page that keeps polling
+    just takes the whole timeout)."""
+    try:
+        page.wait_for_load_state("networkidle", timeout=timeout)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; the caller checks what matters
+        pass
+
+
 def login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the form and make sure the session cookie is the logged-in one.
+
+    The login page's own requests (the language pack, ...) are answered with the anonymous
+    session cookie. Submitting while one of them is still in flight (a busy server) lets that
+    late answer overwrite the logged-in cookie: the user is redirected to /login/ on the next
+    page, e.g. a dashboard that then never shows a chart. So: submit only once the login page
+    is idle, wait until the landing page is idle too, then check the session with /api/v1/me/.
+    """
     page.goto(f"{base_url}/login/", wait_until="domcontentloaded")
+    _settle(page)
     page.locator('[data-test="username-input"]').fill(username)
     page.locator('[data-test="password-input"]').fill(password)
     page.locator('[data-test="login-button"]').click()
     page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+    _settle(page)
+    me = page.request.get(f"{base_url}/api/v1/me/")
+    if me.status != 200 or me.json().get("result", {}).get("username") != username:
+        raise RuntimeError(f"login as {username!r} did not hold: /api/v1/me/ answered {me.status} "
+                           f"{me.text()[:200]} (page {page.url})")
 
 
 def open_dashboard(page: Any, base_url: str, slug: str, shots: Path | None = None, tag: str = "",
