@@ -7,6 +7,7 @@ Superset's frontend save the query context of every chart that lacks one, which
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -45,13 +46,11 @@ def launch(playwright: Any) -> Any:
 def _settle(page: Any, timeout: float = 60_000) -> None:
     """Wait until the page has no request in flight (best effort: a page that keeps polling
     just takes the whole timeout)."""
-    try:
+    with contextlib.suppress(Exception):  # playwright's TimeoutError; the caller checks what matters
         page.wait_for_load_state("networkidle", timeout=timeout)
-    except Exception:  # noqa: BLE001 - playwright's TimeoutError; the caller checks what matters
-        pass
 
 
-def login(page: Any, base_url: str, username: str, password: str) -> None:
+def login(page: Any, base_url: str, username: str, password: str, attempts: int = 3) -> None:
     """Log in through the form and make sure the session cookie is the logged-in one.
 
     The login page's own requests (the language pack, ...) are answered with the anonymous
@@ -59,13 +58,27 @@ def login(page: Any, base_url: str, username: str, password: str) -> None:
     late answer overwrite the logged-in cookie: the user is redirected to /login/ on the next
     page, e.g. a dashboard that then never shows a chart. So: submit only once the login page
     is idle, wait until the landing page is idle too, then check the session with /api/v1/me/.
+    On a loaded 2-core machine the form submit itself can still be lost in that race (the page
+    stays on /login/); the whole sign-in is then tried again from clean cookies, a few times.
     """
+    problems = []
+    for attempt in range(1, attempts + 1):
+        try:
+            _login_once(page, base_url, username, password)
+            return
+        except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError or our own check
+            problems.append(f"attempt {attempt}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            page.context.clear_cookies()
+    raise RuntimeError(f"login as {username!r} failed {attempts} times:\n  " + "\n  ".join(problems))
+
+
+def _login_once(page: Any, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/login/", wait_until="domcontentloaded")
-    _settle(page)
+    _settle(page, timeout=30_000)
     page.locator('[data-test="username-input"]').fill(username)
     page.locator('[data-test="password-input"]').fill(password)
     page.locator('[data-test="login-button"]').click()
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+    page.wait_for_url(lambda url: "/login" not in url, timeout=45_000)
     _settle(page)
     me = page.request.get(f"{base_url}/api/v1/me/")
     if me.status != 200 or me.json().get("result", {}).get("username") != username:
