@@ -60,6 +60,36 @@ psql_admin() {
   as_owner "$BIN/psql" -h "$HOME_DIR" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
+# Memory, WAL and planner settings, sized to this machine and rewritten on every start (so an
+# existing cluster gets them too; the ones marked * need a restart: `make stop warehouse`).
+# This cluster is a disposable local warehouse, so durability is traded for speed (fsync off,
+# wal_level minimal: CREATE TABLE AS / COPY into a new table skip the WAL). JIT is off because
+# it adds 50-300 ms of compilation to the large analytic queries that dashboards send.
+tune() {
+  local mem_mb shared cache
+  mem_mb=$(( $(getconf _PHYS_PAGES) * $(getconf PAGE_SIZE) / 1048576 ))
+  shared=$(( mem_mb / 4 )); [ "$shared" -gt 4096 ] && shared=4096; [ "$shared" -lt 128 ] && shared=128
+  cache=$(( mem_mb / 2 ))
+  as_owner tee "$DATA/warehouse_tuning.conf" >/dev/null <<CONF
+# written by infra/warehouse.sh on every start; edit the script, not this file
+shared_buffers = ${shared}MB
+effective_cache_size = ${cache}MB
+work_mem = 64MB
+maintenance_work_mem = 1GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+wal_level = minimal
+max_wal_senders = 0
+synchronous_commit = off
+fsync = off
+full_page_writes = off
+jit = off
+random_page_cost = 1.1
+CONF
+  grep -q "^include_if_exists = 'warehouse_tuning.conf'" "$DATA/postgresql.conf" \
+    || echo "include_if_exists = 'warehouse_tuning.conf'" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
+}
+
 start() {
   BIN=$(find_bin)
   HOME_DIR=$(cd "$(data_home)" && pwd -P)
@@ -74,17 +104,12 @@ listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$HOME_DIR'
 max_connections = 200
-shared_buffers = 512MB
-work_mem = 64MB
-maintenance_work_mem = 512MB
-max_wal_size = 4GB
-synchronous_commit = off
-fsync = off
-full_page_writes = off
 timezone = 'UTC'
 CONF
   fi
+  tune
   if as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    as_owner "$BIN/pg_ctl" -D "$DATA" reload >/dev/null  # settings that need no restart
     log "already running on 127.0.0.1:$PORT"
   else
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$HOME_DIR/server.log" -w -t 60 start >/dev/null \
