@@ -32,6 +32,35 @@ coefficient_sets as (
     select valid_from, valid_to, repeat_window_days from {{ ref('int_bonus__coefficient_sets') }}
 ),
 
+-- Band join: time is cut into buckets as long as the longest repeat window ever in force, so
+-- a T1 completed within the window before T2's creation is in T2's bucket or the one before.
+-- Joining on (site, bucket) keeps the candidate pairs to the tickets of a site within about
+-- two windows of each other instead of every pair of tickets of the site (which grows with
+-- the square of the history: 7.1M sorted pairs on demo).
+bucket as (
+    select greatest(coalesce(max(repeat_window_days), 1), 1) * 86400.0 as seconds
+    from coefficient_sets
+),
+
+completed_t1 as (
+    select
+        tickets.*,
+        floor(extract(epoch from tickets.completed_at) / bucket.seconds)::bigint as bucket_no
+    from tickets
+    cross join bucket
+    where tickets.completed_at is not null and tickets.site_code is not null
+),
+
+created_t2 as (
+    select
+        tickets.*,
+        floor(extract(epoch from tickets.created_at) / bucket.seconds)::bigint - shift.k as bucket_no
+    from tickets
+    cross join bucket
+    cross join (values (0), (1)) as shift (k)
+    where tickets.site_code is not null
+),
+
 new_ticket_candidates as (
     select
         t2.ticket_id as repeat_ticket_id,
@@ -39,10 +68,11 @@ new_ticket_candidates as (
         t1.ticket_id,
         t1.completed_at,
         cs.repeat_window_days
-    from tickets as t2
+    from created_t2 as t2
     join coefficient_sets as cs on {{ marts_in_force('cs', 't2.created_at') }}
-    join tickets as t1
+    join completed_t1 as t1
         on t1.site_code = t2.site_code
+        and t1.bucket_no = t2.bucket_no
         and t1.ticket_id <> t2.ticket_id
         and t1.completed_at < t2.created_at
         and t2.created_at - t1.completed_at <= cs.repeat_window_days * interval '1 day'
