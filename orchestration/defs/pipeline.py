@@ -5,6 +5,12 @@ with their checks (`make run`, `make demo`). The nightly schedule runs `nightly_
 02:00 in the company time zone: everything but the forecasts. Source assets are incremental
 (cursors), incremental dbt models process only new rows with their lookback; the forecast
 assets refresh on their own weekly schedule (`weekly_forecasts_monday`).
+
+Failures alert in the run log: both jobs carry the `pipeline_failure_alert` hook, which writes
+an ERROR entry ("ALERT: ...", the failed step and its error) into the run's own log, where
+`dagster dev` (Runs -> the run -> filter "ALERT") and the nightly's run history show it. The
+data-quality dashboard shows per-source freshness (`marts.dq_source_freshness`), so a night
+that did not load is visible there too.
 """
 
 from __future__ import annotations
@@ -13,16 +19,29 @@ import os
 
 import dagster as dg
 
+
+@dg.failure_hook(name="pipeline_failure_alert")
+def pipeline_failure_alert(context: dg.HookContext) -> None:
+    """An ERROR entry in the run log naming the failed step, its job and the error."""
+    error = context.op_exception
+    context.log.error(
+        f"ALERT: step {context.step_key!r} of job {context.job_name!r} failed "
+        f"(run {context.run_id}): {type(error).__name__ if error else 'failure'}: {error}"
+    )
+
+
 full_pipeline = dg.define_asset_job(
     "full_pipeline",
     selection=dg.AssetSelection.all(),
     description="Extract every source, build the dbt graph, refresh forecasts (what `make run` does).",
+    hooks={pipeline_failure_alert},
 )
 
 nightly_pipeline = dg.define_asset_job(
     "nightly_pipeline",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("forecasts"),
     description="Incremental extraction and dbt build; forecasts have their own weekly schedule.",
+    hooks={pipeline_failure_alert},
 )
 
 nightly = dg.ScheduleDefinition(
