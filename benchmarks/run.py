@@ -16,7 +16,8 @@ from wait4) are its own:
 
 Prints one table and writes benchmarks/results.json (keys: profile, full_pipeline_s,
 incremental_s, incremental_ratio, chart_p95_ms_max, peak_rss_mb_max, extract_rows_per_s,
-extract_copy_ratio, forecast_s, plus the per-stage details). PostgreSQL's own memory is not
+extract_copy_ratio, forecast_s, plus the per-stage details) and appends the headline figures
+with the commit to benchmarks/history.jsonl. PostgreSQL's own memory is not
 part of the peak RSS figures (the server is shared); dbt's SQL runs inside it.
 """
 
@@ -39,6 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results.json"
+HISTORY = ROOT / "benchmarks" / "history.jsonl"
 
 
 @dataclass
@@ -164,8 +166,22 @@ def main() -> None:
         "extraction": extraction,
     })
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    append_history(results)
     print_table(results)
     print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
+
+
+def append_history(results: dict[str, Any]) -> None:
+    """One line per run in benchmarks/history.jsonl (the headline keys and the commit), so runs
+    can be compared over time; results.json keeps only the latest run in full."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    keys = ("profile", "date", "machine", "full_pipeline_s", "incremental_s", "incremental_ratio",
+            "chart_p95_ms_max", "peak_rss_mb_max", "extract_rows_per_s", "extract_copy_ratio", "forecast_s")
+    line = {"commit": commit, **{k: results.get(k) for k in keys},
+            "stages": {s["name"]: s["seconds"] for s in results.get("stages", [])}}
+    with HISTORY.open("a") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _mem_gib() -> int:
