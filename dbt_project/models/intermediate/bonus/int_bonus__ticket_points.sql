@@ -1,4 +1,18 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where source_event_id is null",
+        indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
+                 {'columns': ['period_start']}],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- Rule 1 (metrics.md): one ticket_points line per completed ticket, every coefficient at
 -- completed_at (the FIRST completion). Kept for every ticket, matched or not, so data quality
 -- can show the money an unmatched engineer would carry; the mart keeps matched ones.
@@ -6,17 +20,31 @@
 -- Exactness: u = elapsed / span is never materialised as a rounded decimal; the points are
 -- round(base x c x s x (span + uwm x elapsed + esc x span) / span, 2) with one division at
 -- the end, so a product that is exactly half a kopeck rounds away from zero as it should.
+--
+-- Incremental (delete+insert on ticket_id), like fct_tickets: a run recomputes the tickets
+-- whose fct_tickets._source_loaded_at is within the lookback of the newest one already here,
+-- and those completed on or after a 1C coefficient / price row loaded in that window. A
+-- changed ticket that no longer earns (deleted, completion gone) comes as a row without
+-- source_event_id, which replaces the old row and is then removed by the post-hook.
 with
+
+changed as (
+    select * from {{ ref('fct_tickets') }}
+    where {{ changed_records(money_at='completed_at') }}
+),
 
 tickets as (
     -- tickets deleted from the help desk earn nothing (they have no events either)
-    select * from {{ ref('fct_tickets') }} where completed_at is not null and not coalesce(is_deleted, false)
+    select * from changed where completed_at is not null and not coalesce(is_deleted, false)
 ),
 
 completions as (
     select distinct on (ticket_id) ticket_id, event_id
     from {{ ref('fct_events') }}
     where event_type = 'ticket_completed'
+    {%- if is_incremental() %}
+        and source_record_key in (select 'helpdesk:ticket:' || ticket_id from tickets)
+    {%- endif %}
     order by ticket_id, occurred_at, event_id collate "C"
 ),
 
@@ -37,6 +65,7 @@ priced as (
         tickets.deadline_at,
         tickets.complexity,
         coalesce(tickets.is_escalated, false) as is_escalated,
+        tickets._source_loaded_at,
         completions.event_id as source_event_id,
         price.points as price_points,
         coalesce(price.points, 0) as base_points,
@@ -117,8 +146,19 @@ final as (
         weight_w,
         points_rate_rub,
         points::numeric(14, 2) as points,
-        round(points * points_rate_rub, 2)::numeric(14, 2) as amount_rub
+        round(points * points_rate_rub, 2)::numeric(14, 2) as amount_rub,
+        _source_loaded_at
     from computed
 )
 
 select * from final
+{%- if is_incremental() %}
+union all
+-- changed tickets that earn nothing any more: replace the old row, then removed (post-hook)
+select
+    changed.ticket_id, null, null, null, null, null, null, null, null, null, null, null, null,
+    null, null, null, null, null, null, null, null, null, null, null, null, null,
+    changed._source_loaded_at
+from changed
+where not exists (select 1 from final where final.ticket_id = changed.ticket_id)
+{%- endif %}
