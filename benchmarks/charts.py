@@ -5,6 +5,11 @@ database, the committed bundle is imported with the real loader, and each chart'
 context is posted to `/api/v1/chart/data` `repeats` times with `force: true` (Superset's
 cache bypassed: the figure is the warehouse query plus Superset's own work). The result is the
 p50 and p95 per chart.
+
+`sql_p50_ms` / `sql_p95_ms` time the same chart's SQL (as Superset renders it: `result_type:
+"query"`) run directly on the warehouse with psycopg: the warehouse's share, without Superset's
+own work (request handling, security, serialisation), which dominates small queries on a busy
+machine.
 """
 
 from __future__ import annotations
@@ -41,7 +46,25 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def chart_latencies(db_url: str, repeats: int = 20) -> dict[str, Any]:
+def _sql_latencies(db_url: str, sql: str, repeats: int) -> list[float]:
+    import psycopg
+
+    times: list[float] = []
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            conn.execute(sql).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _rendered_sql(client: Any, qc: dict[str, Any]) -> str | None:
+    body = client.request("POST", "/api/v1/chart/data", json={**qc, "result_type": "query"})
+    queries = [r.get("query") for r in body.get("result", []) if r.get("query")]
+    return ";\n".join(queries) if len(queries) == 1 else None
+
+
+def chart_latencies(db_url: str, repeats: int = 20, sql_timing: bool = True) -> dict[str, Any]:
     from superset_assets import BUNDLE_DIR, SECURITY_FILE
     from superset_assets.client import SupersetClient, SupersetError
     from superset_assets.loader import load
@@ -87,13 +110,25 @@ def chart_latencies(db_url: str, repeats: int = 20) -> dict[str, Any]:
                     error = str(exc)[:300]
                     break
                 times.append((time.perf_counter() - started) * 1000)
+            sql_times: list[float] = []
+            sql_error = None
+            if sql_timing and error is None:
+                try:
+                    sql = _rendered_sql(client, qc)
+                    if sql:
+                        sql_times = _sql_latencies(db_url, sql, repeats)
+                except Exception as exc:  # noqa: BLE001 - the API figure above stands on its own
+                    sql_error = str(exc)[:300]
             dash_ids = [d["id"] for d in chart.get("dashboards") or []]
             out.append({
                 "dashboard": ", ".join(dashboards.get(i, str(i)) for i in dash_ids) or "-",
                 "chart": chart["slice_name"],
                 "p50_ms": round(statistics.median(times), 1) if times else None,
                 "p95_ms": round(_percentile(times, 0.95), 1) if times else None,
+                "sql_p50_ms": round(statistics.median(sql_times), 1) if sql_times else None,
+                "sql_p95_ms": round(_percentile(sql_times, 0.95), 1) if sql_times else None,
                 "error": error,
+                **({"sql_error": sql_error} if sql_error else {}),
             })
         out.sort(key=lambda c: -(c["p95_ms"] or 0))
         return {"charts": out}

@@ -17,6 +17,7 @@ def load_fixture(url: str) -> None:
     fixtures = Path(__file__).parent / "fixtures"
     with connect(url) as conn:
         conn.execute((fixtures / "contract_marts.sql").read_text(encoding="utf-8"))
+        conn.execute((fixtures / "dashboard_aggs.sql").read_text(encoding="utf-8"))
         conn.commit()
         ensure_schema(conn)
     migrate(url)

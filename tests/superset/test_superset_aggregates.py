@@ -1,0 +1,81 @@
+"""The charts moved to pre-aggregated tables (dbt marts/dashboards) answer what the facts say.
+
+Each chart's saved query context is posted with no period (the dataset then reads the monthly
+table) and with a day-aligned period (the daily table); the answer must equal the chart's
+original metric computed on the facts of the fixture (fct_events, fct_tickets,
+mart_bonus_lines), the way the chart read them before.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from superset_assets.client import SupersetClient
+from warehouse import connect
+
+PERIOD = ("2026-10-01", "2026-10-05")  # [since, until) as Superset's TEMPORAL_RANGE reads it
+
+# chart title -> (label of its metric, original SQL on the facts; {where} is the period or true)
+CHARTS = {
+    "Выручка, ₽": ("Выручка, ₽", "select sum(revenue_rub) from marts.fct_events where {where}", "occurred_at"),
+    "Затраты, ₽": ("Затраты, ₽", "select sum(cost_rub) from marts.fct_events where {where}", "occurred_at"),
+    "Маржа, ₽": ("Маржа, ₽", "select coalesce(sum(revenue_rub), 0) - coalesce(sum(cost_rub), 0) from marts.fct_events"
+                 " where {where}", "occurred_at"),
+    "Открыто заявок": (None, "select count(*) from marts.fct_tickets where {where}", "created_at"),
+    "Закрыто заявок": (None, "select count(completed_at) from marts.fct_tickets where {where}", "completed_at"),
+    "CSAT (1–5)": (None, "select avg(csat) from marts.fct_tickets where {where}", "completed_at"),
+    "SLA решения": (None, "select avg(case when sla_resolution_met then 1.0 when not sla_resolution_met then 0.0 end)"
+                    " from marts.fct_tickets where {where}", "completed_at"),
+    "Бэклог (открытые)": (None, "select count(*) from marts.fct_tickets where completed_at is null and {where}", None),
+    "Премии начислено, ₽": (None, "select sum(amount_rub) from marts.mart_bonus_lines where {where}", "period_start"),
+    "Закрыты, минуя «в работе»": (None, "select count(*) from marts.fct_tickets"
+                                  " where completed_at is not null and passed_in_progress is false and {where}", None),
+}
+
+
+def _charts(admin: SupersetClient) -> dict[str, dict]:
+    out = {}
+    for c in admin.list_all("chart", ["id", "slice_name"]):
+        out.setdefault(c["slice_name"], admin.get(f"/api/v1/chart/{c['id']}")["result"])
+    return out
+
+
+def _answer(admin: SupersetClient, chart: dict, time_range: str | None) -> tuple[object, str]:
+    qc = json.loads(chart["query_context"])
+    qc["force"] = True
+    if time_range:
+        for q in qc["queries"]:
+            for f in q.get("filters", []):
+                if f.get("op") == "TEMPORAL_RANGE":
+                    f["val"] = time_range
+    body = admin.request("POST", "/api/v1/chart/data", json=qc)
+    row = body["result"][0]["data"][0]
+    return next(iter(row.values())) if len(row) == 1 else row, body["result"][0]["query"]
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(str(a)).quantize(Decimal("0.000001")) == Decimal(str(b)).quantize(Decimal("0.000001"))
+
+
+@pytest.mark.parametrize("title", sorted(CHARTS))
+def test_pre_aggregated_chart_answers_like_the_facts(admin, loaded, superset_warehouse, title):
+    _, sql, time_col = CHARTS[title]
+    charts = _charts(admin)
+    chart = charts[title]
+    cases = [(None, "true")]
+    if time_col:
+        cases.append((f"{PERIOD[0]} : {PERIOD[1]}",
+                      f"{time_col} >= '{PERIOD[0]}'::timestamptz and {time_col} < '{PERIOD[1]}'::timestamptz"))
+    with connect(superset_warehouse) as conn:
+        for time_range, where in cases:
+            expected = conn.execute(sql.format(where=where)).fetchone()[0]
+            got, query = _answer(admin, chart, time_range)
+            assert _close(got, expected), f"{title} ({time_range or 'no period'}): {got} != {expected}\n{query}"
+            table = "monthly" if time_range is None else "daily"
+            if "agg_" in query and "bonus" not in query:
+                assert f"_{table}" in query, f"{title}: expected the {table} table\n{query}"
