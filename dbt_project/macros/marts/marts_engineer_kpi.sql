@@ -7,6 +7,8 @@
 {%- set shift_types = ['day', 'night', 'duty_day', 'duty_night', 'duty_weekend'] -%}
 with
 
+{{ marts_touched_with([grain]) }}
+
 -- tickets deleted from the help desk count nowhere (as in the bonus)
 tickets as (
     select * from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)
@@ -30,27 +32,20 @@ engineers as (
     select * from {{ ref('dim_engineers') }}
 ),
 
-activity_moments as (
-    select created_at as at from tickets
-    union all
-    select completed_at from tickets
-    union all
-    select logged_at from {{ ref('fct_time_entries') }}
-    union all
-    select coalesce(actual_start, planned_start) from {{ ref('fct_shifts') }} where status = 'worked'
-),
-
+-- the newest and oldest activity moments (tickets created/completed, time entries, worked
+-- shifts): macros/marts/marts_incremental.sql
 as_of as (
-    select max(at) as as_of_at from activity_moments
+    select {{ marts_as_of() }} as as_of_at
 ),
 
 periods as (
-    select generate_series(
-        {{ marts_period('min(at)', grain) }},
-        {{ marts_period('max(at)', grain) }},
+    select p::date as period_start
+    from generate_series(
+        {{ marts_period(marts_first_activity(), grain) }},
+        {{ marts_period(marts_as_of(), grain) }},
         interval '1 {{ grain }}'
-    )::date as period_start
-    from activity_moments
+    ) as p
+    where {{ marts_in_touched('p::date', grain) }}
 ),
 
 employed as (
@@ -80,6 +75,7 @@ completed as (
     left join ticket_points on ticket_points.ticket_id = tickets.ticket_id
     left join repeats on repeats.ticket_id = tickets.ticket_id
     where tickets.completed_at is not null and tickets.personnel_no is not null
+        and {{ marts_in_touched(marts_period('tickets.completed_at', grain), grain) }}
     group by 1, 2
 ),
 
@@ -91,6 +87,7 @@ equipment_served as (
     from tickets
     cross join lateral unnest(tickets.equipment_serials) as serial
     where tickets.completed_at is not null and tickets.personnel_no is not null
+        and {{ marts_in_touched(marts_period('tickets.completed_at', grain), grain) }}
     group by 1, 2
 ),
 
@@ -102,6 +99,7 @@ reaction as (
         count(*) filter (where sla_reaction_met) as sla_reaction_met
     from tickets
     where personnel_no is not null and sla_reaction_met is not null
+        and {{ marts_in_touched(marts_period('created_at', grain), grain) }}
     group by 1, 2
 ),
 
@@ -117,6 +115,7 @@ shifts as (
         {%- endfor %}
     from {{ ref('fct_shifts') }}
     where status = 'worked' and not coalesce(is_deleted, false) and personnel_no is not null
+        and {{ marts_in_touched(marts_period('coalesce(actual_start, planned_start)', grain), grain) }}
     group by 1, 2
 ),
 
@@ -128,6 +127,7 @@ onsite as (
     from {{ ref('fct_time_entries') }}
     where activity in ('onsite', 'travel', 'maintenance', 'emergency_repair', 'diagnostics')
         and personnel_no is not null
+        and {{ marts_in_touched(marts_period('logged_at', grain), grain) }}
     group by 1, 2
 ),
 

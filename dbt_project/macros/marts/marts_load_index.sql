@@ -6,9 +6,12 @@
 (
 with
 
+{{ marts_touched_with([grain]) }}
+
 active as (
     select personnel_no, period_start, team_id, team_name, region_code, sites_assigned, fleet_assigned, onsite_hours
     from {{ kpi }}
+    where {{ marts_in_touched('period_start', grain) }}
 ),
 
 periods as (
@@ -50,6 +53,12 @@ open_in_period as (
         ),
         interval '1 {{ grain }}'
     ) as p
+    {%- if is_incremental() %}
+    -- only tickets open at some time within the recomputed periods
+    where t.open_until >= {{ marts_period_first_moment('bounds.first_period') }}
+        and t.created_at <= {{ marts_period_last_moment('bounds.last_period', grain) }}
+        and {{ marts_in_touched('p::date', grain) }}
+    {%- endif %}
 ),
 
 complexity_load as (

@@ -4,7 +4,8 @@
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where source_event_id is null",
+        post_hook=["delete from {{ this }} where source_event_id is null",
+                   "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
                  {'columns': ['period_start']}],
     )
@@ -13,6 +14,8 @@
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
+-- depends_on: {{ ref('int_marts__watermarks') }}
+-- reads {{ source('raw_meta', 'loads') }}
 -- Rule 1 (metrics.md): one ticket_points line per completed ticket, every coefficient at
 -- completed_at (the FIRST completion). Kept for every ticket, matched or not, so data quality
 -- can show the money an unmatched engineer would carry; the mart keeps matched ones.
@@ -21,16 +24,16 @@
 -- round(base x c x s x (span + uwm x elapsed + esc x span) / span, 2) with one division at
 -- the end, so a product that is exactly half a kopeck rounds away from zero as it should.
 --
--- Incremental (delete+insert on ticket_id), like fct_tickets: a run recomputes the tickets
--- whose fct_tickets._source_loaded_at is within the lookback of the newest one already here,
--- and those completed on or after a 1C coefficient / price row loaded in that window. A
+-- Incremental (delete+insert on ticket_id): a run recomputes the tickets loaded into
+-- fct_tickets since this model's last build (macros/marts/marts_incremental.sql), and those
+-- completed on or after the Period of a 1C coefficient / price row loaded since then. A
 -- changed ticket that no longer earns (deleted, completion gone) comes as a row without
 -- source_event_id, which replaces the old row and is then removed by the post-hook.
 with
 
 changed as (
     select * from {{ ref('fct_tickets') }}
-    where {{ changed_records(money_at='completed_at') }}
+    where {{ marts_changed_records(money_at='completed_at') }}
 ),
 
 tickets as (

@@ -4,7 +4,8 @@
         unique_key='time_entry_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where logged_at is null",
+        post_hook=["delete from {{ this }} where logged_at is null",
+                   "{{ marts_watermark_save_loaded([ref('fct_time_entries'), ref('int_time_entries_enriched')]) }}"],
         indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
                  {'columns': ['period_start']}],
     )
@@ -14,21 +15,23 @@
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- depends_on: {{ ref('int_time_entries_enriched') }}
+-- depends_on: {{ ref('int_marts__watermarks') }}
+-- reads {{ source('raw_meta', 'loads') }}
 -- Time entries with the money the contract marts need: the contract period (month of
 -- logged_at in the company zone; fct_time_entries.contract_ref is the client's contract
 -- in force on logged_at's date), whether the hours count against included hours (all but
 -- hourly_work), and the engineer's cost and client's rate of the work type at logged_at.
 --
--- Incremental (delete+insert on time_entry_id), like fct_time_entries: entries loaded within
--- the lookback of the newest one here, or logged on/after a 1C tariff row loaded in that
--- window. An entry deleted/vanished in the help desk (gone from fct_time_entries) comes as a
+-- Incremental (delete+insert on time_entry_id): entries loaded since this model's last build
+-- (macros/marts/marts_incremental.sql), or logged on/after the Period of a 1C tariff row
+-- loaded since then. An entry deleted/vanished in the help desk (gone from fct_time_entries) comes as a
 -- row without logged_at from int_time_entries_enriched; it replaces the old row and the
 -- post-hook removes it.
 with
 
 entries as (
     select * from {{ ref('fct_time_entries') }}
-    where {{ changed_records(money_at='logged_at') }}
+    where {{ marts_changed_records(money_at='logged_at') }}
 )
 
 select
@@ -62,5 +65,5 @@ select
     gone.time_entry_id, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
     gone._source_loaded_at
 from {{ ref('int_time_entries_enriched') }} as gone
-where gone.is_deleted and {{ changed_records() }}
+where gone.is_deleted and {{ marts_loaded_since_last_build('gone._source_loaded_at') }}
 {%- endif %}
