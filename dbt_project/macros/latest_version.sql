@@ -7,10 +7,15 @@
     `_record_vanished_at`  when the record disappeared after that version (null = present),
     `_last_loaded_at`      the newest `_loaded_at` of any row of the key (incremental models
                            reprocess a record when this moves),
-    `_version_count`       how many raw rows the key has.
+    `_version_count`       how many raw rows the key has,
+    `_max_load_id`         the newest `_load_id` of any row of the key (incremental staging
+                           models read the raw rows loaded after it, see raw_changed_keys).
   A key that only has disappearance rows keeps its newest one (payload as the raw row has it).
+  `where`: a predicate on the raw rows applied BEFORE the window functions (Postgres does not
+  push a filter on the key through them): incremental staging models pass
+  `raw_changed_keys(...)` so that only the versions of changed keys are read.
 -#}
-{% macro latest_version(relation, key_columns) -%}
+{% macro latest_version(relation, key_columns, where=none) -%}
 {%- set part = key_columns | join(', ') -%}
 (
     select
@@ -28,13 +33,14 @@
                 order by (v._vanished_at is null) desc, v._load_id desc, v._loaded_at desc
             ) as _version_rank,
             max(v._loaded_at) over (partition by {{ part }}) as _last_loaded_at,
+            max(v._load_id) over (partition by {{ part }}) as _max_load_id,
             count(*) over (partition by {{ part }}) as _version_count,
             max(case when v._vanished_at is null then v._load_id end)
                 over (partition by {{ part }}) as _alive_load_id,
             max(case when v._vanished_at is not null then v._load_id end)
                 over (partition by {{ part }}) as _vanish_load_id,
             max(v._vanished_at) over (partition by {{ part }}) as _vanish_at
-        from (select * from {{ relation }}) as v
+        from (select * from {{ relation }}{% if where %} where {{ where }}{% endif %}) as v
     ) as ranked
     where ranked._version_rank = 1
 )

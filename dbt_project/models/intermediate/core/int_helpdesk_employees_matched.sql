@@ -1,4 +1,6 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', indexes=[{'columns': ['employee_id'], 'unique': True}],
+          post_hook="{{ record_incremental_run() }}") }}
+-- post-hook: the incremental models that read this table know when it was built
 -- A table, not a view: facts, events and data-quality marts read it several times.
 -- Help-desk employees have no personnel number: matched by e-mail (case-insensitive)
 -- to 1C first, then to the schedule. An e-mail that points at two different personnel

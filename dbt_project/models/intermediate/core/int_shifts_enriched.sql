@@ -1,10 +1,28 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='shift_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['shift_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
+                 {'columns': ['actual_start']}],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
+-- Incremental: shifts loaded within the lookback window, and shifts worked on or after the
+-- Period of a 1C register row loaded in it (deleted shifts stay, flagged).
 -- Shifts with hours and the duty rate in force at the actual start (duty shifts only).
 with
 
 shifts as (
-    select * from {{ ref('stg_schedule__shifts') }}
+    select * from {{ ref('stg_schedule__shifts') }} as s
+    {%- if is_incremental() %}
+    where {{ changed_shifts_predicate('s') }}
+    {%- endif %}
 )
 
 select

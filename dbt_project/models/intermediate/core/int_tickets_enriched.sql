@@ -1,10 +1,34 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
+                 {'columns': ['completed_at']}, {'columns': ['client_inn']}],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
+-- depends_on: {{ ref('stg_onec__service_tariffs') }}
+-- depends_on: {{ ref('stg_helpdesk__status_changes') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
+-- Incremental: a run rebuilds the tickets whose issue, status history, assignee match,
+-- company match, help-desk site, resolved site or equipment was loaded within the lookback
+-- window, and the tickets completed on or after the Period of a 1C register row loaded in
+-- it (macro changed_tickets); a full refresh gives the same rows.
 -- One row per ticket: the issue, its status history (taken_at, completion, reopens),
 -- identities (engineer, client, site, equipment) and the completion points of bonus
 -- rule 1 (metrics.md), with `_source_loaded_at`: the newest load of anything the row
 -- is made of (incremental models reprocess a ticket when it moves).
 with
+
+{% if is_incremental() -%}
+changed as materialized (
+    {{ changed_tickets() }}
+),
+{%- endif %}
 
 {{ coefficients_cte() }},
 
@@ -14,6 +38,9 @@ points_prices as materialized (
 
 issues as (
     select * from {{ ref('stg_helpdesk__issues') }}
+    {%- if is_incremental() %}
+    where ticket_id in (select ticket_id from changed)
+    {%- endif %}
 ),
 
 transitions as (
@@ -29,6 +56,9 @@ transitions as (
         count(*) as status_change_count,
         max(_last_loaded_at) as _loaded_at
     from {{ ref('int_ticket_status_transitions') }}
+    {%- if is_incremental() %}
+    where ticket_id in (select ticket_id from changed)
+    {%- endif %}
     group by ticket_id
 ),
 
@@ -82,21 +112,15 @@ joined as (
         i.parent_ticket_id,
         i.vanished_at,
         greatest(i._last_loaded_at, t._loaded_at, em._loaded_at, cm._loaded_at,
-            s._last_loaded_at, eq._loaded_at) as _source_loaded_at
+            s._last_loaded_at, eq._loaded_at, site._loaded_at) as _source_loaded_at,
+        coalesce(cm.client_inn, site.client_inn) as client_inn
     from issues as i
     left join transitions as t on t.ticket_id = i.ticket_id
     left join {{ ref('int_helpdesk_employees_matched') }} as em on em.employee_id = i.assignee_employee_id
     left join {{ ref('int_helpdesk_companies_matched') }} as cm on cm.company_id = i.company_id
     left join {{ ref('stg_helpdesk__sites') }} as s on s.site_id = i.site_id
     left join equipment as eq on eq.ticket_id = i.ticket_id
-),
-
-with_site_client as (
-    select
-        j.*,
-        coalesce(j.company_client_inn, site.client_inn) as client_inn
-    from joined as j
-    left join {{ ref('int_sites_resolved') }} as site on site.site_code = j.site_code
+    left join {{ ref('int_sites_resolved') }} as site on site.site_code = s.site_code
 ),
 
 rule_one as (
@@ -130,7 +154,7 @@ rule_one as (
         case when w.completed_at is not null then
             {{ coefficient_at("'escalation_bonus'", 'w.completed_at') }}
         end as escalation_bonus
-    from with_site_client as w
+    from joined as w
 )
 
 select

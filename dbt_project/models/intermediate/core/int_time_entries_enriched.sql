@@ -1,5 +1,21 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='time_entry_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
+                 {'columns': ['ticket_id']}, {'columns': ['logged_at']}],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
+-- Incremental: a run rebuilds the entries loaded within the lookback window, those of
+-- tickets, engineers (matches) and clients' contracts that moved in it, and those logged on
+-- or after the Period of a 1C register row loaded in it (macro changed_time_entries).
 -- Time entries with the engineer (help-desk employee matched to a personnel number), the
 -- ticket's work type and client, the client's contract in force on the entry's local date
 -- (latest start date wins), and money: cost = hours x engineer hour cost of the work type,
@@ -8,6 +24,9 @@ with
 
 entries as (
     select * from {{ ref('stg_helpdesk__time_entries') }}
+    {%- if is_incremental() %}
+    where time_entry_id in ({{ changed_time_entries() }})
+    {%- endif %}
 ),
 
 tickets as (
@@ -20,6 +39,16 @@ contracts as materialized (
     from {{ ref('stg_onec__contracts') }} as c
     join {{ ref('stg_onec__clients') }} as cl on cl.client_ref = c.client_ref
     where not c.is_deleted
+),
+
+contract_loads as (
+    -- the newest load of the client's contracts (deleted ones too) and client cards: a new,
+    -- changed or deleted contract moves the entries of the client
+    select cl.inn as client_inn, max(greatest(c._last_loaded_at, cl._last_loaded_at)) as _loaded_at
+    from {{ ref('stg_onec__contracts') }} as c
+    join {{ ref('stg_onec__clients') }} as cl on cl.client_ref = c.client_ref
+    where cl.inn is not null
+    group by cl.inn
 ),
 
 joined as (
@@ -38,9 +67,10 @@ joined as (
         t.client_inn,
         t.site_code,
         t.equipment_serials,
-        greatest(e._last_loaded_at, t._source_loaded_at, em._loaded_at) as _source_loaded_at
+        greatest(e._last_loaded_at, t._source_loaded_at, em._loaded_at, ctl._loaded_at) as _source_loaded_at
     from entries as e
     left join tickets as t on t.ticket_id = e.ticket_id
+    left join contract_loads as ctl on ctl.client_inn = t.client_inn
     left join {{ ref('int_helpdesk_employees_matched') }} as em on em.employee_id = e.employee_id
 )
 

@@ -17,7 +17,7 @@
         unique_key='source_record_key',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where event_type = '_tombstone'",
+        post_hook=["delete from {{ this }} where event_type = '_tombstone'", "{{ record_incremental_run() }}"],
         indexes=[
             {'columns': ['source_record_key']},
             {'columns': ['_source_loaded_at']},

@@ -4,6 +4,7 @@
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['personnel_no', 'completed_at']},
                  {'columns': ['_source_loaded_at']}],
     )

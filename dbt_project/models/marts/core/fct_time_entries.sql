@@ -4,7 +4,7 @@
         unique_key='time_entry_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where is_deleted",
+        post_hook=["delete from {{ this }} where is_deleted", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['ticket_id']},
                  {'columns': ['_source_loaded_at']}],
     )

@@ -1,8 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_last_loaded_at']}, {'columns': ['_max_load_id']},
+                 {'columns': ['assignee_employee_id']}, {'columns': ['company_id']}, {'columns': ['site_id']},
+                 {'columns': ['equipment_ids'], 'type': 'gin'}],
+    )
+}}
 -- Tickets: the latest version of every issue, typed; offsets kept (timestamptz).
+-- Incremental (a table): a run re-reads from raw only the keys with a row loaded since the
+-- newest load already processed (minus the lookback), see macros/incremental.sql.
 with
 
 source as (
-    select * from {{ latest_version(source('raw_helpdesk', 'issues'), ['id']) }} as latest
+    select * from {{ latest_version(source('raw_helpdesk', 'issues'), ['id'],
+        where=raw_changed_keys(source('raw_helpdesk', 'issues'), 'id')) }} as latest
 ),
 
 renamed as (
@@ -48,7 +63,8 @@ renamed as (
         coalesce({{ to_bool(hd_param('payload', 'vip_contact')) }}, false) as is_vip_contact,
         _record_vanished_at as vanished_at,
         _last_loaded_at,
-        _version_count
+        _version_count,
+        _max_load_id
     from source
 )
 

@@ -1,8 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='time_entry_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['ticket_id']}, {'columns': ['employee_id']},
+                 {'columns': ['_last_loaded_at']}, {'columns': ['_max_load_id']}],
+    )
+}}
 -- Every time entry (latest version of each), hours as numeric.
+-- Incremental (a table): a run re-reads from raw only the keys with a row loaded since the
+-- newest load already processed (minus the lookback), see macros/incremental.sql.
 with
 
 source as (
-    select * from {{ latest_version(source('raw_helpdesk', 'time_entries'), ['id']) }} as latest
+    select * from {{ latest_version(source('raw_helpdesk', 'time_entries'), ['id'],
+        where=raw_changed_keys(source('raw_helpdesk', 'time_entries'), 'id')) }} as latest
 ),
 
 renamed as (
@@ -18,7 +32,8 @@ renamed as (
         payload ->> 'comment' as comment,
         {{ hd_param('payload', 'activity') }} as activity,
         _record_vanished_at as vanished_at,
-        _last_loaded_at
+        _last_loaded_at,
+        _max_load_id
     from source
 )
 

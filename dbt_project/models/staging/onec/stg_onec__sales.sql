@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='document_ref',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['document_ref'], 'unique': True}, {'columns': ['_last_loaded_at']}, {'columns': ['_max_load_id']}],
+    )
+}}
 -- 1C Document_РеализацияТоваровУслуг: sales (invoices); Date is company-local.
+-- Incremental (a table): a run re-reads from raw only the keys with a row loaded since the
+-- newest load already processed (minus the lookback), see macros/incremental.sql.
 with
 
 source as (
-    select * from {{ latest_version(source('raw_onec', 'sales'), ['ref_key']) }} as latest
+    select * from {{ latest_version(source('raw_onec', 'sales'), ['ref_key'],
+        where=raw_changed_keys(source('raw_onec', 'sales'), 'ref_key')) }} as latest
 ),
 
 renamed as (
@@ -18,7 +31,8 @@ renamed as (
         coalesce(deletion_mark, false) as deletion_mark,
         _record_vanished_at is not null as is_vanished,
         _record_vanished_at as vanished_at,
-        _last_loaded_at
+        _last_loaded_at,
+        _max_load_id
     from source
 )
 

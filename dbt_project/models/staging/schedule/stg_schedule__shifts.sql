@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='shift_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['shift_id'], 'unique': True}, {'columns': ['_last_loaded_at']}, {'columns': ['_max_load_id']}],
+    )
+}}
 -- Shifts (latest version); a tombstone (`deleted`) or a disappearance marks the shift deleted.
+-- Incremental (a table): a run re-reads from raw only the keys with a row loaded since the
+-- newest load already processed (minus the lookback), see macros/incremental.sql.
 with
 
 source as (
-    select * from {{ latest_version(source('raw_schedule', 'shifts'), ['id']) }} as latest
+    select * from {{ latest_version(source('raw_schedule', 'shifts'), ['id'],
+        where=raw_changed_keys(source('raw_schedule', 'shifts'), 'id')) }} as latest
 ),
 
 renamed as (
@@ -21,7 +34,8 @@ renamed as (
         (coalesce(deleted::boolean, {{ to_bool("payload ->> 'deleted'") }}, false)
             or _record_vanished_at is not null) as is_deleted,
         _record_vanished_at as vanished_at,
-        _last_loaded_at
+        _last_loaded_at,
+        _max_load_id
     from source
 )
 
