@@ -1,16 +1,31 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook="{{ marts_watermark_save() }}",
+        indexes=[{'columns': ['period_start', 'personnel_no']}],
+    )
+}}
+{{ marts_incremental_depends_on() }}
+-- Incremental by period (macros/marts/marts_incremental.sql): the months a record loaded
+-- since the last build can reach are recomputed whole and replace the old lines.
 -- Bonus rules 1-4 of metrics.md as lines (ticket_points, repeat_penalty, duty_shift,
 -- hourly_work_share), matched and unmatched engineers alike (personnel_no null = unmatched;
 -- mart_bonus_lines keeps the matched ones). Rules 5 and 6 need the period totals and are
 -- added in mart_bonus_lines.
 with
 
+{{ marts_touched_with(['month']) }}
+
 ticket_points as (
     select * from {{ ref('int_bonus__ticket_points') }}
 ),
 
 repeats as (
-    select * from {{ ref('int_bonus__repeats') }} where is_first_repeat
+    select * from {{ ref('int_bonus__repeats') }}
+    where is_first_repeat and {{ marts_in_touched(marts_period('repeated_at'), 'month') }}
 ),
 
 coefficient_sets as (
@@ -61,6 +76,7 @@ points_lines as (
         || {{ marts_ru_num('points_rate_rub') }} || ' ₽ = ' || {{ marts_ru_money('amount_rub') }} || ' ₽'
         as explanation
     from ticket_points
+    where {{ marts_in_touched('period_start', 'month') }}
 ),
 
 penalties as (
@@ -116,6 +132,7 @@ duty as (
     where s.status = 'worked'
         and s.shift_type in ('duty_day', 'duty_night', 'duty_weekend')
         and not coalesce(s.is_deleted, false)
+        and {{ marts_in_touched(marts_period('coalesce(s.actual_start, s.planned_start)'), 'month') }}
 ),
 
 duty_lines as (
@@ -161,6 +178,7 @@ hourly as (
         limit 1
     ) as tariff on true
     where te.activity = 'hourly_work'
+        and {{ marts_in_touched(marts_period('te.logged_at'), 'month') }}
 ),
 
 hourly_lines as (

@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook="{{ marts_watermark_save() }}",
+        indexes=[{'columns': ['line_id'], 'unique': True}, {'columns': ['period_start', 'personnel_no']}],
+    )
+}}
+{{ marts_incremental_depends_on() }}
+-- Incremental by period (macros/marts/marts_incremental.sql): the months a record loaded
+-- since the last build can reach are recomputed whole (rules 5-6 need the whole month) and
+-- replace the old lines; every other month is left as it was.
 -- Every rouble of every bonus as a line (metrics.md "Bonus", rules 1-6), one row per
 -- (personnel_no, period_start, line_kind, source_event_id). Only engineers matched to a
 -- personnel number; the rest are in dq_unmatched_identities.
@@ -9,8 +23,11 @@
 -- stay as they were.
 with
 
+{{ marts_touched_with(['month']) }}
+
 base_lines as (
-    select * from {{ ref('int_bonus__base_lines') }} where personnel_no is not null
+    select * from {{ ref('int_bonus__base_lines') }}
+    where personnel_no is not null and {{ marts_in_touched('period_start', 'month') }}
 ),
 
 coefficient_sets as (
@@ -25,6 +42,7 @@ sla as (
         count(*) as sla_total
     from {{ ref('int_bonus__ticket_points') }}
     where personnel_no is not null and deadline_at is not null
+        and {{ marts_in_touched('period_start', 'month') }}
     group by 1, 2
 ),
 

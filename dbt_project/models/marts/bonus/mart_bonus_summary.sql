@@ -1,11 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook="{{ marts_watermark_save() }}",
+        indexes=[{'columns': ['personnel_no', 'period_start'], 'unique': True}],
+    )
+}}
+{{ marts_incremental_depends_on() }}
+-- Incremental by period, as mart_bonus_lines (the same months are recomputed; engineers'
+-- names or teams changing recompute every month).
 -- One row per engineer and period with at least one bonus line: the total (sum of the
 -- rounded lines), line counts per kind, and calc_hash (metrics.md): lowercase hex sha256
 -- of `line_kind|source_event_id|amount` rows sorted by kind then event id in code-point
 -- order (COLLATE "C") joined by '\n'. The approvals service pins this hash.
 with
 
+{{ marts_touched_with(['month']) }}
+
 lines as (
     select * from {{ ref('mart_bonus_lines') }}
+    where {{ marts_in_touched('period_start', 'month') }}
 ),
 
 engineers as (
