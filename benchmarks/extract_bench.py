@@ -81,7 +81,7 @@ async def _fetch_issues(base: str) -> list[Any]:
 
 
 def _records(items: list[Any]) -> list[RawRecord]:
-    good, _, _ = split_records("issues", items, hm.Issue, lambda i: (i.id, i.updated_at), ["id"])
+    good, _, _ = split_records("issues", items, hm.Issue, lambda i: (i["id"], i["updated_at"]), ["id"])
     return good
 
 

@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -78,6 +79,16 @@ class RawRecord:
         text = payload_json if payload_json is not None else canonical_json(self.payload)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def copy_line(self) -> bytes:
+        """`typed values<TAB>payload<TAB>hash<TAB>` in COPY text format (the stage's `_seq`
+        follows). The same payload text and hash as `payload_json()` / `payload_hash()`."""
+        data = orjson.dumps(self.payload, option=orjson.OPT_SORT_KEYS, default=_default)
+        digest = (hashlib.sha256(data) if self.hash_payload is None
+                  else hashlib.sha256(canonical_bytes(self.hash_payload))).hexdigest()
+        values = b"\t".join([_COPY_FORMAT.get(type(v), _copy_other)(v) for v in self.values])
+        # orjson escapes every control character, so a backslash is all COPY text needs escaped
+        return b"%b\t%b\t%b\t" % (values, data.replace(b"\\", b"\\\\"), digest.encode())
+
 
 @dataclass
 class Reject:
@@ -120,8 +131,44 @@ def canonical_json(obj: Any) -> str:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS, default=_default).decode()
 
 
+def canonical_bytes(obj: Any) -> bytes:
+    """`canonical_json(obj).encode()`, without the round trip through str."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS, default=_default)
+
+
 def payload_hash(obj: Any) -> str:
-    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(obj)).hexdigest()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_other(value: Any) -> bytes:
+    """A typed value in PostgreSQL's COPY text format (the types `_COPY_FORMAT` does not list)."""
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, datetime | date):
+        return value.isoformat().encode()
+    return str(value).translate(_COPY_ESCAPES).encode()
+
+
+def _iso_datetime(value: datetime) -> bytes:
+    """RFC 3339 text (orjson's is ~3x cheaper than `isoformat()`; the same instant for PostgreSQL)."""
+    try:
+        return orjson.dumps(value)[1:-1]
+    except orjson.JSONEncodeError:  # a tzinfo orjson cannot read
+        return value.isoformat().encode()
+
+
+_COPY_FORMAT: dict[type, Any] = {
+    type(None): lambda _v: b"\\N",
+    bool: lambda v: b"t" if v else b"f",
+    int: lambda v: b"%d" % v,
+    datetime: lambda v: _iso_datetime(v),
+    str: lambda v: v.translate(_COPY_ESCAPES).encode(),
+}
 
 
 # ------------------------------------------------------------------------------------ DDL
@@ -253,11 +300,12 @@ class RawWriter:
         stmt = sql.SQL("copy {s} ({cols}) from stdin").format(
             s=sql.Identifier(STAGE), cols=sql.SQL(", ").join(sql.Identifier(n) for n in names)
         )
+        # one block of COPY text per batch: no per-row adaptation in psycopg
+        first = self._seq + 1
+        self._seq += len(records)
+        block = b"".join(b"%b%d\n" % (rec.copy_line(), seq) for seq, rec in enumerate(records, first))
         async with self.conn.cursor().copy(stmt) as copy:
-            for rec in records:
-                self._seq += 1
-                text = rec.payload_json()
-                await copy.write_row((*rec.values, text, rec.payload_hash(text), self._seq))
+            await copy.write(block)
 
     async def _insert_rejects(self, rejects: Sequence[Reject]) -> int:
         if not rejects:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -22,6 +23,8 @@ class RetrySettings(BaseSettings):
     http_timeout_s: float = Field(30.0, gt=0, description="one request's timeout")
     concurrency: int = Field(8, ge=1, description="parallel requests per source")
     max_rps: float = Field(0.0, ge=0, description="requests per second per source; 0 = unlimited")
+    http_client: Literal["fast", "httpx"] = Field(
+        "fast", description="fast: the lean asyncio client (common/fasthttp.py); httpx: httpx for every request")
 
 
 class CompanySettings(BaseSettings):

@@ -49,6 +49,15 @@ def format_since(ts: datetime, tz: tzinfo) -> str:
     return ts.astimezone(tz).strftime(SINCE_FORMAT)
 
 
+PageCheck = Callable[[list[Any]], list[Any]]
+
+
+@dataclass
+class FeedPage:
+    rows: list[Any]
+    objs: list[Any] | None  # check(rows) of these rows (None for a row that fails), if a check was given
+
+
 @dataclass
 class IssuePage:
     rows: list[Any]          # new rows (not seen earlier in this run)
@@ -168,35 +177,41 @@ class HelpdeskClient:
 
     # -------------------------------------------------------------- page[from_id] lists
     async def id_pages(
-        self, path: str, extra: dict[str, Any] | None = None, valid: Callable[[Any], bool] | None = None,
+        self, path: str, extra: dict[str, Any] | None = None, check: PageCheck | None = None,
         *, after: int | None = None, upto: int | None = None,
-    ) -> AsyncIterator[list[Any]]:
+    ) -> AsyncIterator[FeedPage]:
         """Pages of a `page[from_id]` list (ids after `after`, up to `upto` inclusive if given).
 
-        The next `from_id` is the largest id among the rows `valid` accepts, so a damaged row
-        with a stray id cannot make the paging jump; rows that fail `valid` are always passed on
-        (they become rejects), valid rows beyond `upto` are left to the range that owns them."""
+        `check(rows)` validates a page (one model instance per row, None for a row that fails;
+        it runs once per page and travels with the page, so the loader does not validate again).
+        The next `from_id` is the largest id among the rows that pass, so a damaged row with a
+        stray id cannot make the paging jump; rows that fail are always passed on (they become
+        rejects), valid rows beyond `upto` are left to the range that owns them."""
         size = self.settings.list_page_size
         from_id = after
         seen: set[Any] = set()
-        ok = valid or (lambda _r: True)
         while True:
             params: dict[str, Any] = {"page[size]": size, "page[direction]": "forward", **(extra or {})}
             if from_id is not None:
                 params["page[from_id]"] = from_id
             rows = await self._list(path, params)
-            new = []
-            for r in rows:
+            objs: list[Any] = check(rows) if check is not None else list(rows)
+            new: list[Any] = []
+            new_objs: list[Any] = []
+            ids: list[int] = []
+            for r, o in zip(rows, objs, strict=True):
                 rid = r.get("id") if isinstance(r, dict) else None
-                good = rid is not None and ok(r)
+                good = rid is not None and o is not None
+                if good and isinstance(rid, int):
+                    ids.append(rid)
                 if good and upto is not None and isinstance(rid, int) and rid > upto:
                     continue
                 if not good or rid not in seen:
                     if good:
                         seen.add(rid)
                     new.append(r)
-            yield new
-            ids = [r["id"] for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int) and ok(r)]
+                    new_objs.append(o)
+            yield FeedPage(new, new_objs if check is not None else None)
             if len(rows) < size or not ids or (upto is not None and max(ids) >= upto):
                 return
             if from_id is not None and max(ids) <= from_id:
@@ -204,27 +219,28 @@ class HelpdeskClient:
             from_id = max(ids)
 
     async def id_pages_split(
-        self, path: str, extra: dict[str, Any] | None = None, valid: Callable[[Any], bool] | None = None,
+        self, path: str, extra: dict[str, Any] | None = None, check: PageCheck | None = None,
         workers: int = 1,
-    ) -> AsyncIterator[list[Any]]:
+    ) -> AsyncIterator[FeedPage]:
         """`id_pages` read by `workers` id ranges at once (keyset within each range: nothing is
         skipped). The ranges split 1..max id (a reverse probe); the last one is open-ended, so
         records created meanwhile are read too."""
         top: int | None = None
         if workers > 1:
             probe = await self._list(path, {"page[size]": 5, "page[direction]": "reverse", **(extra or {})})
-            ids = [r["id"] for r in probe if isinstance(r, dict) and isinstance(r.get("id"), int)
-                   and (valid is None or valid(r))]
+            flags = check(probe) if check is not None else probe
+            ids = [r["id"] for r, o in zip(probe, flags, strict=True)
+                   if isinstance(r, dict) and isinstance(r.get("id"), int) and o is not None]
             top = max(ids) if ids else None
         if top is None or top < workers * self.settings.list_page_size:
-            async for page in self.id_pages(path, extra, valid):
+            async for page in self.id_pages(path, extra, check):
                 yield page
             return
         bounds = [top * k // workers for k in range(workers)] + [None]
-        queue: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=workers * 2)
+        queue: asyncio.Queue[FeedPage | None] = asyncio.Queue(maxsize=workers * 2)
 
         async def run(after: int | None, upto: int | None) -> None:
-            async for page in self.id_pages(path, extra, valid, after=after, upto=upto):
+            async for page in self.id_pages(path, extra, check, after=after, upto=upto):
                 await queue.put(page)
 
         async def all_ranges() -> None:

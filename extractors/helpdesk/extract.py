@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from extractors.common.http import SourceError
 from extractors.common.raw import Column, EntitySpec, PipelinedWriter, RawRecord, Reject
 from extractors.common.runner import LoadContext
-from extractors.common.validate import raw_text, split_records
+from extractors.common.validate import raw_text, split_records, validate_rows
 from extractors.helpdesk import models as m
 from extractors.helpdesk.client import HelpdeskClient, format_since, parse_ts, since_minute
 
@@ -51,15 +51,9 @@ def _cursor_ts(cursor: str | None) -> datetime | None:
     return parse_ts(cursor) if cursor and not cursor.startswith(OKDESK_CURSOR) else None
 
 
-def _validator(model: type[BaseModel]) -> Callable[[Any], bool]:
-    def valid(item: Any) -> bool:
-        try:
-            model.model_validate(item)
-        except ValidationError:
-            return False
-        return True
-
-    return valid
+def _validator(model: type[BaseModel]) -> Callable[[list[Any]], list[Any]]:
+    """A page check for `id_pages`: model instances, None for rows that fail."""
+    return lambda rows: validate_rows(rows, model)
 
 
 # ------------------------------------------------------------------ issues (page-number feed)
@@ -74,7 +68,7 @@ async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
         async for page in client.issue_pages(since):
             # validation in a thread: the batch in flight keeps the database busy meanwhile
             good, bad, _ = await asyncio.to_thread(
-                split_records, "issues", page.rows, m.Issue, lambda i: (i.id, i.updated_at), ["id"])
+                split_records, "issues", page.rows, m.Issue, lambda i: (i["id"], i["updated_at"]), ["id"])
             records += good
             rejects += bad
             pages += 1
@@ -103,12 +97,11 @@ async def _load_id_feed(
     max_seen = before
     pages = 0
     async with PipelinedWriter(ctx.writer) as pipe:
-        async for rows in client.id_pages_split(path, extra, _validator(model), client.settings.feed_workers):
-            good, bad, objs = await asyncio.to_thread(split_records, ctx.spec.table, rows, model, to_values, ["id"])
+        async for page in client.id_pages_split(path, extra, _validator(model), client.settings.feed_workers):
+            good, bad, objs = split_records(ctx.spec.table, page.rows, model, to_values, ["id"], objs=page.objs)
             records += good
             rejects += bad
-            for o in objs:
-                max_seen = _later(max_seen, getattr(o, "updated_at", None))
+            max_seen = _later(max_seen, max((t for o in objs if (t := o.get("updated_at"))), default=None))
             pages += 1
             if pages % client.settings.batch_pages == 0:
                 # id-ordered: the cursor can move only once the whole feed has been read
@@ -119,7 +112,7 @@ async def _load_id_feed(
 
 async def load_status_history(ctx: LoadContext, client: HelpdeskClient) -> None:
     await _load_id_feed(ctx, client, "/issues/status_history", m.StatusChange,
-                        lambda o: (o.id, o.issue_id, o.updated_at))
+                        lambda o: (o["id"], o["issue_id"], o["updated_at"]))
 
 
 async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:
@@ -127,7 +120,7 @@ async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:
         await _load_time_entries_per_issue(ctx, client)
     else:
         await _load_id_feed(ctx, client, "/time_entries/list", m.TimeEntry,
-                            lambda o: (o.id, o.issue_id, o.updated_at))
+                            lambda o: (o["id"], o["issue_id"], o["updated_at"]))
 
 
 async def _load_time_entries_per_issue(ctx: LoadContext, client: HelpdeskClient) -> None:
@@ -161,7 +154,7 @@ async def _load_time_entries_per_issue(ctx: LoadContext, client: HelpdeskClient)
             return {**item, "issue_id": issue_id} if "issue_id" not in item else item
 
         good, bad, _ = split_records("time_entries", rows, m.TimeEntry,
-                                     lambda o: (o.id, o.issue_id, o.updated_at), ["id"], enrich=enrich)
+                                     lambda o: (o["id"], o["issue_id"], o["updated_at"]), ["id"], enrich=enrich)
         return good, bad
 
     chunk = 200
@@ -182,29 +175,29 @@ async def _load_dictionary(
 ) -> None:
     rejects: list[Reject] = []
     seen = 0
-    async for rows in client.id_pages(path, valid=_validator(model)):
-        good, bad, _ = split_records(ctx.spec.table, rows, model, to_values, ["id"])
+    async for page in client.id_pages(path, check=_validator(model)):
+        good, bad, _ = split_records(ctx.spec.table, page.rows, model, to_values, ["id"], objs=page.objs)
         await ctx.writer.stage(good)
         rejects += bad
-        seen += len(rows)
+        seen += len(page.rows)
     await ctx.writer.finish_full_reload(rejects, seen)
 
 
 async def load_employees(ctx: LoadContext, client: HelpdeskClient) -> None:
-    await _load_dictionary(ctx, client, "/employees/list", m.Employee, lambda o: (o.id,))
+    await _load_dictionary(ctx, client, "/employees/list", m.Employee, lambda o: (o["id"],))
 
 
 async def load_companies(ctx: LoadContext, client: HelpdeskClient) -> None:
-    await _load_dictionary(ctx, client, "/companies/list", m.Company, lambda o: (o.id,))
+    await _load_dictionary(ctx, client, "/companies/list", m.Company, lambda o: (o["id"],))
 
 
 async def load_maintenance_entities(ctx: LoadContext, client: HelpdeskClient) -> None:
     await _load_dictionary(ctx, client, "/maintenance_entities/list", m.MaintenanceEntity,
-                           lambda o: (o.id, o.updated_at))
+                           lambda o: (o["id"], o["updated_at"]))
 
 
 async def load_equipments(ctx: LoadContext, client: HelpdeskClient) -> None:
-    await _load_dictionary(ctx, client, "/equipments/list", m.Equipment, lambda o: (o.id,))
+    await _load_dictionary(ctx, client, "/equipments/list", m.Equipment, lambda o: (o["id"],))
 
 
 LOADERS = {

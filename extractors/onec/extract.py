@@ -35,7 +35,7 @@ class OnecEntity:
 
 
 def _catalog(o: Any) -> tuple[Any, ...]:
-    return (o.Ref_Key, o.DataVersion, o.DeletionMark)
+    return (o["Ref_Key"], o["DataVersion"], o["DeletionMark"])
 
 
 def _spec(table: str, keys: tuple[Column, ...], extra: tuple[Column, ...], what: str) -> EntitySpec:
@@ -56,19 +56,19 @@ ENTITIES = {
         OnecEntity(_spec("bonus_coefficients", (PERIOD, Column("code", "text")), (),
                          "Bonus coefficients register (InformationRegister_ПремиальныеКоэффициенты)"),
                    "InformationRegister_ПремиальныеКоэффициенты", "Period", m.BonusCoefficient,
-                   lambda o: (o.Period, o.Коэффициент), ("Period", "Коэффициент")),
+                   lambda o: (o["Period"], o["Коэффициент"]), ("Period", "Коэффициент")),
         OnecEntity(_spec("points", (PERIOD, Column("work_type", "text")), (),
                          "Points per work type register (InformationRegister_БаллыЗаВидыРабот)"),
                    "InformationRegister_БаллыЗаВидыРабот", "Period", m.Points,
-                   lambda o: (o.Period, o.ВидРабот), ("Period", "ВидРабот")),
+                   lambda o: (o["Period"], o["ВидРабот"]), ("Period", "ВидРабот")),
         OnecEntity(_spec("duty_tariffs", (PERIOD, Column("shift_type", "text")), (),
                          "Duty tariffs register (InformationRegister_ТарифыДежурств)"),
                    "InformationRegister_ТарифыДежурств", "Period", m.DutyTariff,
-                   lambda o: (o.Period, o.ТипСмены), ("Period", "ТипСмены")),
+                   lambda o: (o["Period"], o["ТипСмены"]), ("Period", "ТипСмены")),
         OnecEntity(_spec("service_tariffs", (PERIOD, Column("work_type", "text")), (),
                          "Service tariffs register (InformationRegister_ТарифыОбслуживания)"),
                    "InformationRegister_ТарифыОбслуживания", "Period", m.ServiceTariff,
-                   lambda o: (o.Period, o.ВидРабот), ("Period", "ВидРабот")),
+                   lambda o: (o["Period"], o["ВидРабот"]), ("Period", "ВидРабот")),
     ]
 }
 SPECS = [e.spec for e in ENTITIES.values()]

@@ -29,12 +29,12 @@ async def load_shifts(ctx: LoadContext, client: ScheduleClient) -> None:
     async with PipelinedWriter(ctx.writer) as pipe:
         async for items in client.shift_pages(since):
             good, bad, objs = split_records(
-                "shifts", items, m.Shift, lambda s: (str(s.id), aware(s.updated_at, tz), s.deleted), ["id"]
+                "shifts", items, m.Shift, lambda s: (str(s["id"]), aware(s["updated_at"], tz), s["deleted"]), ["id"]
             )
             records += good
             rejects += bad
             for o in objs:
-                ts = aware(o.updated_at, tz)
+                ts = aware(o["updated_at"], tz)
                 if ts and (max_seen is None or ts > max_seen):
                     max_seen = ts
             pages += 1
