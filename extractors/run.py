@@ -109,8 +109,10 @@ def extract_entity(source: str, entity: str, cfg: ExtractConfig | None = None) -
 async def _extract_source(source: str, entities: Sequence[str], cfg: ExtractConfig) -> list[EntityResult | BaseException]:
     async with make_client(source, cfg) as client:
         first: list[str] = []
-        if source == "helpdesk" and "time_entries" in entities and "issues" in entities:
+        if (source == "helpdesk" and "time_entries" in entities and "issues" in entities
+                and client.settings.mode == "okdesk"):
             first = ["issues"]  # okdesk mode reads time entries per issue changed by this run
+            # (the feeds mode reads them from their own feed: everything runs at once)
         results: list[EntityResult | BaseException] = []
         if first:
             results += await asyncio.gather(*(_run_entity(source, e, cfg, client) for e in first),

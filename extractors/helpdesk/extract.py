@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -16,6 +17,7 @@ from extractors.common.validate import raw_text, split_records, validate_rows
 from extractors.helpdesk import models as m
 from extractors.helpdesk.client import HelpdeskClient, format_since, parse_ts, since_minute
 
+T = TypeVar("T")
 ID = Column("id", "bigint")
 UPDATED = Column("updated_at", "timestamptz")
 ISSUE_ID = Column("issue_id", "bigint")
@@ -30,6 +32,8 @@ COMPANIES = EntitySpec("helpdesk", "companies", (ID,), full_reload=True, descrip
 MAINTENANCE_ENTITIES = EntitySpec("helpdesk", "maintenance_entities", (ID,), (UPDATED,), full_reload=True,
                                   description="Serviced sites")
 EQUIPMENTS = EntitySpec("helpdesk", "equipments", (ID,), full_reload=True, description="Equipment units")
+
+ISSUE_READ_AHEAD = 4  # pages of /issues/list fetched ahead of validation
 
 SPECS = [ISSUES, STATUS_HISTORY, TIME_ENTRIES, EMPLOYEES, COMPANIES, MAINTENANCE_ENTITIES, EQUIPMENTS]
 OKDESK_CURSOR = "issues_load:"
@@ -56,6 +60,36 @@ def _validator(model: type[BaseModel]) -> Callable[[list[Any]], list[Any]]:
     return lambda rows: validate_rows(rows, model)
 
 
+async def prefetched(pages: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
+    """`pages`, read by a background task up to `depth` items ahead of the consumer (in order;
+    the reader's error is raised where the consumer would have met it)."""
+    queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue(maxsize=depth)
+
+    async def read() -> None:
+        try:
+            async for item in pages:
+                await queue.put((True, item))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            await queue.put((False, exc))
+            return
+        await queue.put((False, None))
+
+    task = asyncio.create_task(read())
+    try:
+        while True:
+            ok, item = await queue.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 # ------------------------------------------------------------------ issues (page-number feed)
 async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
     before = _cursor_ts(ctx.cursor_before)
@@ -65,10 +99,10 @@ async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
     pages = 0
     cursor: datetime | None = before
     async with PipelinedWriter(ctx.writer) as pipe:
-        async for page in client.issue_pages(since):
-            # validation in a thread: the batch in flight keeps the database busy meanwhile
-            good, bad, _ = await asyncio.to_thread(
-                split_records, "issues", page.rows, m.Issue, lambda i: (i["id"], i["updated_at"]), ["id"])
+        # the paging is sequential by design (see client.py); reading ahead keeps the next
+        # request at the server while this page is validated and the last batch is written
+        async for page in prefetched(client.issue_pages(since), ISSUE_READ_AHEAD):
+            good, bad, _ = split_records("issues", page.rows, m.Issue, lambda i: (i["id"], i["updated_at"]), ["id"])
             records += good
             rejects += bad
             pages += 1

@@ -31,6 +31,8 @@ class RegistryClient:
         self.settings = settings
         self.retry = retry
         self.transport = transport
+        self._data: bytes | None = None
+        self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -39,12 +41,22 @@ class RegistryClient:
         return None
 
     async def fetch(self) -> bytes:
+        """The workbook's bytes, read once per client (both sheets' loads share them)."""
+        async with self._lock:
+            if self._data is None:
+                self._data = await self._fetch()
+            return self._data
+
+    async def _fetch(self) -> bytes:
         where = self.settings.path
         parts = urlsplit(where)
         if parts.scheme in ("http", "https"):
             base = f"{parts.scheme}://{parts.netloc}"
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            async with SourceHttp("registry", base, self.retry, transport=self.transport) as http:
+            retry = self.retry or RetrySettings()
+            retry = retry.model_copy(update={"http_timeout_s": max(retry.http_timeout_s,
+                                                                   self.settings.download_timeout_s)})
+            async with SourceHttp("registry", base, retry, transport=self.transport) as http:
                 return await http.get_bytes(path)
         path = Path(where).expanduser()
         if not path.is_file():

@@ -11,3 +11,5 @@ class RegistrySettings(BaseSettings):
 
     path: str = Field("http://127.0.0.1:8070/registry.xlsx", description="workbook file path or http(s) URL")
     header_search_rows: int = Field(30, ge=1, description="how far down to look for the header row")
+    download_timeout_s: float = Field(
+        300.0, gt=0, description="one download of the workbook (a large registry is rendered for minutes)")
