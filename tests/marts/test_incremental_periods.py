@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -35,10 +35,25 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 CODES = [
-    "points_rate_rub", "complexity_1", "complexity_2", "complexity_3", "complexity_4", "complexity_5",
-    "sla_breach_factor", "urgency_weight_max", "escalation_bonus", "repeat_window_days",
-    "repeat_penalty_share", "hourly_work_share", "kpi_sla_high_threshold", "kpi_sla_high_multiplier",
-    "kpi_sla_low_threshold", "kpi_sla_low_multiplier", "load_w_sites", "load_w_fleet", "load_w_hours",
+    "points_rate_rub",
+    "complexity_1",
+    "complexity_2",
+    "complexity_3",
+    "complexity_4",
+    "complexity_5",
+    "sla_breach_factor",
+    "urgency_weight_max",
+    "escalation_bonus",
+    "repeat_window_days",
+    "repeat_penalty_share",
+    "hourly_work_share",
+    "kpi_sla_high_threshold",
+    "kpi_sla_high_multiplier",
+    "kpi_sla_low_threshold",
+    "kpi_sla_low_multiplier",
+    "load_w_sites",
+    "load_w_fleet",
+    "load_w_hours",
     "load_w_complexity",
 ]
 
@@ -88,9 +103,23 @@ create table intermediate.int_bonus__repeats (ticket_id bigint, repeated_at time
 def dbt(db_url: str, work: Path, *args: str) -> None:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **dbt_env(db_url)}
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", "dbt_project",
-         "--profiles-dir", "dbt_project", "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "dbt_project",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, f"dbt {' '.join(args)} failed:\n{done.stdout[-5000:]}\n{done.stderr[-2000:]}"
 
@@ -119,13 +148,17 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
         loaded_at, as_of_at = conn.execute(
             "select loaded_at, as_of_at from intermediate.int_marts__watermarks where model = 'mart_engineer_kpi'"
         ).fetchone()
-    assert loaded_at == datetime(2026, 11, 20, tzinfo=timezone.utc), "the newest _source_loaded_at seen"
-    assert as_of_at == datetime(2026, 11, 18, 9, tzinfo=timezone.utc), "the newest activity (completion 12:00 MSK)"
+    assert loaded_at == datetime(2026, 11, 20, tzinfo=UTC), "the newest _source_loaded_at seen"
+    assert as_of_at == datetime(2026, 11, 18, 9, tzinfo=UTC), "the newest activity (completion 12:00 MSK)"
 
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("update marts.mart_engineer_kpi set csat_count = 99"
-                     " where period_start in ('2026-06-01', '2026-11-01')")
-        conn.execute("update intermediate.int_bonus__ticket_points set complexity_coef = 2.0 where ticket_id = 1")
+        conn.execute(
+            "update marts.mart_engineer_kpi set csat_count = 99"
+            " where period_start in ('2026-06-01', '2026-11-01')"
+        )
+        conn.execute(
+            "update intermediate.int_bonus__ticket_points set complexity_coef = 2.0 where ticket_id = 1"
+        )
         conn.execute("update marts.fct_tickets set _source_loaded_at = now() where ticket_id = 1")
 
     dbt(fresh_db, tmp_path, "run", *select)
