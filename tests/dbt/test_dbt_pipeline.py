@@ -23,6 +23,7 @@ from dbt_helpers import (
     scalar,
 )
 
+import warehouse
 from source_simulator.truth import truth_frames
 
 INCREMENTAL_TABLES = ("fct_tickets", "fct_events", "fct_time_entries")
@@ -112,6 +113,76 @@ def test_incremental_run_after_a_day_equals_a_full_refresh(dbt: Dbt, built: dict
         assert incremental[table] == full[table], f"{table}: incremental differs from full refresh"
     truth = truth_frames(built["world"], now=clock(sim_base))
     assert scalar(dbt.db_url, "select count(*) from marts.fct_tickets") == len(truth["hd_issues"])
+
+
+def _raw_version(conn: Any, table: str, key: int, load_id: int, loaded_at: Any, change: dict[str, Any]) -> None:
+    """Append a new version of raw row `key` of `table` (its latest payload with `change`)."""
+    conn.execute(
+        f"insert into {table} (id, payload, _payload_hash, _load_id, _loaded_at)"
+        f" select id, payload || %s::jsonb, md5(random()::text), %s, %s from {table}"
+        f" where id = %s order by _load_id desc limit 1",
+        (json.dumps(change), load_id, loaded_at, key))
+
+
+def _start_load(conn: Any, source: str, entity: str) -> tuple[int, Any]:
+    return tuple(conn.execute(
+        "insert into raw_meta.loads (run_id, source, entity) values ('test', %s, %s)"
+        " returning load_id, started_at", (source, entity)).fetchone())
+
+
+def test_incremental_run_sees_history_only_changes_late_commits_and_identity_moves(dbt: Dbt, built: dict[str, Any]) -> None:
+    """What only the incremental design can get wrong: a ticket that changes only in its status
+    history, a load still committing during the previous run (its rows carry a _loaded_at and a
+    _load_id older than that run), an engineer whose e-mail stops matching (every ticket and
+    time entry of theirs moves). The incremental run must still equal a full refresh."""
+    db = dbt.db_url
+    with warehouse.connect(db) as conn:
+        ticket, reopen_before = conn.execute(
+            "select ticket_id, reopen_count from marts.fct_tickets where status_code = 'closed'"
+            " and not is_deleted order by ticket_id limit 1").fetchone()
+        other = conn.execute(
+            "select ticket_id from marts.fct_tickets where ticket_id <> %s and not is_deleted"
+            " order by ticket_id desc limit 1", (ticket,)).fetchone()[0]
+        employee = conn.execute(
+            "select assignee_employee_id from marts.fct_tickets where personnel_no is not null"
+            " group by 1 order by count(*) desc limit 1").fetchone()[0]
+        next_id = conn.execute("select max(id) + 1 from raw_helpdesk.status_history").fetchone()[0]
+        late, late_started = _start_load(conn, "helpdesk", "status_history")
+        # a first row of the late load is committed before the run (so the run sees that load)
+        conn.execute(
+            "insert into raw_helpdesk.status_history (id, issue_id, payload, _payload_hash, _load_id, _loaded_at)"
+            " select %s, issue_id, jsonb_set(jsonb_set(payload, '{id}', to_jsonb(%s::bigint)), '{changed_at}',"
+            "   to_jsonb(to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))),"
+            "   md5(random()::text), %s, %s"
+            " from raw_helpdesk.status_history where issue_id = %s order by id desc limit 1",
+            (next_id, next_id, late, late_started, other))
+    dbt(*BUILD_CORE)
+    with warehouse.connect(db) as conn:
+        # ... and a second one after it, loaded (transaction start) before the run: a reopen of
+        # a closed ticket whose issue itself does not change
+        conn.execute(
+            "insert into raw_helpdesk.status_history (id, issue_id, payload, _payload_hash, _load_id, _loaded_at)"
+            " select %s, issue_id, payload || jsonb_build_object('id', %s::bigint, 'status',"
+            "   jsonb_build_object('code', 'opened'), 'changed_at',"
+            "   to_char(((payload ->> 'changed_at')::timestamptz + interval '1 day') at time zone 'UTC',"
+            "           'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')),"
+            "   md5(random()::text), %s, %s"
+            " from raw_helpdesk.status_history where issue_id = %s"
+            " order by (payload ->> 'changed_at')::timestamptz desc limit 1",
+            (next_id + 1, next_id + 1, late, late_started, ticket))
+        conn.execute("update raw_meta.loads set finished_at = now(), status = 'success' where load_id = %s", (late,))
+        load, started = _start_load(conn, "helpdesk", "employees")
+        _raw_version(conn, "raw_helpdesk.employees", employee, load, started, {"email": "nobody@example.invalid"})
+        conn.execute("update raw_meta.loads set finished_at = now(), status = 'success' where load_id = %s", (load,))
+    dbt(*BUILD_CORE)
+    incremental = {t: _dump(db, t) for t in COMPARED_TABLES}
+    assert scalar(db, f"select reopen_count from marts.fct_tickets where ticket_id = {ticket}") == reopen_before + 1
+    assert scalar(db, f"select count(*) from marts.fct_tickets where assignee_employee_id = {employee}"
+                      " and personnel_no is not null") == 0
+    dbt(*BUILD_CORE, "--full-refresh")
+    full = {t: _dump(db, t) for t in COMPARED_TABLES}
+    for table in COMPARED_TABLES:
+        assert incremental[table] == full[table], f"{table}: incremental differs from full refresh"
 
 
 def test_docs_generate_shows_lineage_from_sources_to_marts(dbt: Dbt, built: dict[str, Any]) -> None:
