@@ -16,7 +16,8 @@ import pytest
 from superset_assets.client import SupersetClient
 from warehouse import connect
 
-PERIOD = ("2026-10-01", "2026-10-05")  # [since, until) as Superset's TEMPORAL_RANGE reads it
+PERIOD = ("2026-10-01", "2026-10-05")  # [since, until) as Superset's TEMPORAL_RANGE reads it: days only
+WIDE = ("2026-09-20", "2026-11-14")  # the whole of October (month/week rows) + the days around it
 
 # chart title -> (label of its metric, original SQL on the facts; {where} is the period or true)
 CHARTS = {
@@ -70,15 +71,46 @@ def test_pre_aggregated_chart_answers_like_the_facts(admin, loaded, superset_war
     chart = charts[title]
     cases = [(None, "true")]
     if time_col:
-        cases.append((f"{PERIOD[0]} : {PERIOD[1]}",
-                      f"{time_col} >= '{PERIOD[0]}'::timestamptz and {time_col} < '{PERIOD[1]}'::timestamptz"))
+        for since, until in (PERIOD, WIDE):
+            cases.append((f"{since} : {until}",
+                          f"{time_col} >= '{since}'::timestamptz and {time_col} < '{until}'::timestamptz"))
     with connect(superset_warehouse) as conn:
         for time_range, where in cases:
             expected = conn.execute(sql.format(where=where)).fetchone()[0]
             got, query = _answer(admin, chart, time_range)
             assert _close(got, expected), f"{title} ({time_range or 'no period'}): {got} != {expected}\n{query}"
-            # the dataset reads the monthly table only when no time filter reaches the query
+            # the daily table is read only when a period reaches the query (and its WHERE)
             if "agg_" in query and "bonus" not in query:
                 filtered = "WHERE" in query and any(f"{c} >=" in query for c in ("occurred_at", "created_at", "completed_at"))
-                assert ("_daily" in query) == filtered, f"{title}: daily table iff a period applies\n{query}"
+                assert ("_daily" in query) == filtered, f"{title}: daily rows iff a period applies\n{query}"
                 assert (time_range is not None) == filtered, f"{title}: the period did not reach the query\n{query}"
+
+
+@pytest.mark.parametrize("time_range", [None, f"{PERIOD[0]} : 2026-11-20", f"{WIDE[0]} : {WIDE[1]}"])
+def test_weekly_load_bars_equal_the_tickets_per_week(admin, loaded, superset_warehouse, time_range):
+    chart = _charts(admin)["Нагрузка по неделям: создано заявок"]
+    qc = json.loads(chart["query_context"])
+    qc["force"] = True
+    if time_range:
+        for q in qc["queries"]:
+            q["time_range"] = time_range
+            for f in q.get("filters", []):
+                if f.get("op") == "TEMPORAL_RANGE":
+                    f["val"] = time_range
+    result = admin.request("POST", "/api/v1/chart/data", json=qc)["result"][0]
+    got = {}
+    for row in result["data"]:
+        (ts,) = [v for k, v in row.items() if k != "Заявок"]
+        got[int(ts)] = int(row["Заявок"])
+    where = "true"
+    if time_range:
+        since, until = time_range.split(" : ")
+        where = f"created_at >= '{since}'::timestamptz and created_at < '{until}'::timestamptz"
+    with connect(superset_warehouse) as conn:
+        expected = {
+            int(week.timestamp() * 1000): n
+            for week, n in conn.execute(
+                f"select date_trunc('week', created_at), count(*) from marts.fct_tickets where {where} group by 1"
+            ).fetchall()
+        }
+    assert got == expected, result["query"]

@@ -79,6 +79,8 @@ daily as (
     group by 1, 2, 3
 )
 
+-- ordered by day: a period filter reads contiguous pages
+select * from (
 select *, now() as _batch_at from daily
 {% if is_incremental() %}
 union all
@@ -87,3 +89,5 @@ from refresh_days r
 where not exists (select from daily d where d.day = r.day)
   and exists (select from {{ this }} t where t.day = r.day)
 {% endif %}
+) rows
+order by day

@@ -108,3 +108,5 @@ select
     now() as _batch_at
 from parts
 group by 1, 2, 3
+-- ordered by day: a period filter reads contiguous pages
+order by 1

@@ -1,31 +1,33 @@
 {#-
-  agg_tickets_daily rolled up to months: what the ticket big numbers read when no period is
-  chosen. Incremental like agg_money_monthly (months with daily rows written since the last batch).
+  agg_tickets_daily rolled up to ISO weeks (date_trunc('week', day)): what the ticket charts read
+  when no period is chosen for «Нагрузка по неделям» (weekly bars: a week-start
+  row falls in its own week, so the weekly grain answers that chart exactly; months would not).
+  Incremental like agg_money_monthly (weeks with daily rows written since the last batch).
 -#}
 {{
     config(
         materialized='incremental',
-        unique_key='month',
+        unique_key='week',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['month']}],
+        indexes=[{'columns': ['week']}],
     )
 }}
 
 with
 
 {% if is_incremental() %}
-months as (
-    select distinct date_trunc('month', d.day) as month
+weeks as (
+    select distinct date_trunc('week', d.day) as week
     from {{ ref('agg_tickets_daily') }} d
     where d._batch_at > (select coalesce(max(_batch_at), '-infinity') from {{ this }})
 ),
 
 daily as (
     select d.*
-    from months m
+    from weeks w
     join {{ ref('agg_tickets_daily') }} d
-      on d.day >= m.month and d.day < m.month + interval '1 month'
+      on d.day >= w.week and d.day < w.week + interval '1 week'
 ),
 {% else %}
 daily as (
@@ -33,9 +35,9 @@ daily as (
 ),
 {% endif %}
 
-monthly as (
+weekly as (
     select
-        date_trunc('month', day) as month,
+        date_trunc('week', day) as week,
         personnel_no,
         client_inn,
         sum(tickets_opened) as tickets_opened,
@@ -50,4 +52,4 @@ monthly as (
     group by 1, 2, 3
 )
 
-select *, now() as _batch_at from monthly
+select *, now() as _batch_at from weekly
