@@ -34,15 +34,16 @@ engineers as (
 
 -- the newest and oldest activity moments (tickets created/completed, time entries, worked
 -- shifts): macros/marts/marts_incremental.sql
-as_of as (
-    select {{ marts_as_of() }} as as_of_at
+as_of as materialized (
+    select {{ marts_as_of() }} as as_of_at, {{ marts_first_activity() }} as first_at
 ),
 
 periods as (
     select p::date as period_start
-    from generate_series(
-        {{ marts_period(marts_first_activity(), grain) }},
-        {{ marts_period(marts_as_of(), grain) }},
+    from as_of
+    cross join lateral generate_series(
+        {{ marts_period('as_of.first_at', grain) }},
+        {{ marts_period('as_of.as_of_at', grain) }},
         interval '1 {{ grain }}'
     ) as p
     where {{ marts_in_touched('p::date', grain) }}

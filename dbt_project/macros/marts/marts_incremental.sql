@@ -82,8 +82,7 @@
 {#- Newest activity moment of the warehouse (the KPI's as_of: provisional repeat share). -#}
 {% macro marts_as_of() -%}
     (select greatest(
-        (select max(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select max(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select max(greatest(created_at, completed_at)) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
         (select max(logged_at) from {{ ref('fct_time_entries') }}),
         (select max(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
     ))
@@ -92,8 +91,7 @@
 {#- Oldest activity moment (first period of the marts). -#}
 {% macro marts_first_activity() -%}
     (select least(
-        (select min(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select min(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select min(least(created_at, completed_at)) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
         (select min(logged_at) from {{ ref('fct_time_entries') }}),
         (select min(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
     ))
