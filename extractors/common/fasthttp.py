@@ -18,6 +18,7 @@ import asyncio
 import base64
 import contextlib
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ import httpx
 
 _QUERY_SAFE = "$'(),:/@!*;"  # like httpx: OData's `$top` and friends stay readable
 MAX_HEADER_BYTES = 65536
+IDLE_KEEP_S = 4.0  # servers close idle keep-alive connections (uvicorn after 5 s)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class _Conn:
         self.reader = reader
         self.writer = writer
         self.used = False
+        self.idle_since = 0.0
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -94,6 +97,17 @@ class FastHttpClient:
         while self._idle:
             self._idle.pop().close()
 
+    def _take_idle(self) -> _Conn | None:
+        """The most recently used idle connection, dropping those idle long enough for the
+        server to have closed them (uvicorn: 5 s)."""
+        now = time.monotonic()
+        while self._idle:
+            conn = self._idle.pop()
+            if now - conn.idle_since < IDLE_KEEP_S and not conn.reader.at_eof():
+                return conn
+            conn.close()
+        return None
+
     async def _connect(self) -> _Conn:
         try:
             reader, writer = await asyncio.open_connection(self.host, self.port, ssl=self._ssl,
@@ -113,8 +127,10 @@ class FastHttpClient:
                 raise httpx.ReadTimeout(f"no complete answer in {self.timeout_s}s") from exc
 
     async def _exchange(self, request: bytes, target: str) -> FastResponse:
-        for _ in range(2):  # a kept-alive connection the server closed meanwhile: one fresh try
-            conn = self._idle.pop() if self._idle else await self._connect()
+        for attempt in range(2):  # a kept-alive connection the server closed meanwhile: one fresh try
+            conn = self._take_idle() if attempt == 0 else None
+            if conn is None:
+                conn = await self._connect()
             reused = conn.used
             try:
                 conn.writer.write(request)
@@ -133,6 +149,7 @@ class FastHttpClient:
                 raise
             conn.used = True
             if keep and not self._closed:
+                conn.idle_since = time.monotonic()
                 self._idle.append(conn)
             else:
                 conn.close()

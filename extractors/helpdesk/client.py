@@ -81,6 +81,10 @@ class HelpdeskClient:
             params={"api_token": settings.api_token.get_secret_value()},
             transport=transport,
         )
+        # /issues/list requests at the server now; the id feeds give way to them (feed_yield_ms)
+        self._issue_requests = 0
+        self._no_issue_request = asyncio.Event()
+        self._no_issue_request.set()
 
     async def __aenter__(self) -> HelpdeskClient:
         return self
@@ -120,7 +124,14 @@ class HelpdeskClient:
             }
             if s is not None:
                 params["updated_since"] = format_since(s, self.tz)
-            return await self._list("/issues/list", params)
+            self._issue_requests += 1
+            self._no_issue_request.clear()
+            try:
+                return await self._list("/issues/list", params)
+            finally:
+                self._issue_requests -= 1
+                if not self._issue_requests:
+                    self._no_issue_request.set()
 
         s = since
         max_seen: datetime | None = None
@@ -176,6 +187,14 @@ class HelpdeskClient:
             s = region_end
 
     # -------------------------------------------------------------- page[from_id] lists
+    async def _give_way(self) -> None:
+        """The sequential issues paging is a full load's critical path, and the single-process
+        server serves requests in turn: a feed request waits (briefly) while an issues request
+        is at the server."""
+        if self._issue_requests and self.settings.feed_yield_ms:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_issue_request.wait(), self.settings.feed_yield_ms / 1000)
+
     async def id_pages(
         self, path: str, extra: dict[str, Any] | None = None, check: PageCheck | None = None,
         *, after: int | None = None, upto: int | None = None,
@@ -194,6 +213,7 @@ class HelpdeskClient:
             params: dict[str, Any] = {"page[size]": size, "page[direction]": "forward", **(extra or {})}
             if from_id is not None:
                 params["page[from_id]"] = from_id
+            await self._give_way()
             rows = await self._list(path, params)
             objs: list[Any] = check(rows) if check is not None else list(rows)
             new: list[Any] = []

@@ -19,3 +19,6 @@ class HelpdeskSettings(BaseSettings):
     lookback_minutes: int = Field(60, ge=0, description="re-read window of the id-paged incremental feeds")
     batch_pages: int = Field(20, ge=1, description="pages per committed batch")
     feed_workers: int = Field(4, ge=1, description="id ranges the extension feeds are read by at once")
+    feed_yield_ms: int = Field(
+        50, ge=0, description="an id-feed request waits up to this long while an /issues/list request is at the"
+        " server (the issues paging is sequential: the critical path of a full load); 0 = off")
