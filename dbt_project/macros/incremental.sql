@@ -57,11 +57,26 @@
 {%- endmacro %}
 
 {#-
+  ANALYZE a table that has never been analysed (just created: a full build). Without it the
+  models built right after it in the same run are planned on default estimates (dq_grey_zones
+  took 39 s instead of 3 s on the demo world); incremental runs leave it to autovacuum.
+-#}
+{% macro analyze_if_new() -%}
+    do $analyze$ begin
+        if (select coalesce(last_analyze, last_autoanalyze) is null
+            from pg_stat_user_tables where relid = '{{ this }}'::regclass) then
+            execute 'analyze {{ this }}';
+        end if;
+    end $analyze$
+{%- endmacro %}
+
+{#-
   post-hook of the incremental models of this area and of the tables they read (full
   refresh and incremental): P = the invocation start, or the P of an upstream table that
-  was last built before it.
+  was last built before it. Also analyze_if_new().
 -#}
 {% macro record_incremental_run() -%}
+    {{ analyze_if_new() }};
     {%- set upstream = _upstream_tables(model.depends_on.nodes) | unique | list -%}
     insert into dbt_state.incremental_runs (model, processed_at)
     select '{{ this.schema }}.{{ this.identifier }}',

@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ analyze_if_new() }}") }}
 -- One row per 1C sales document (all, including unposted and deletion-marked ones).
 select
     document_ref,

@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ analyze_if_new() }}") }}
 -- One row per schedule shift (deleted ones kept, flagged is_deleted).
 select
     shift_id,
