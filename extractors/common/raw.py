@@ -384,6 +384,10 @@ class RawWriter:
         latest = sql.SQL(
             "select distinct on ({keys}) * from {t} order by {keys}, _load_id desc, _vanished_at desc nulls last"
         ).format(keys=keys, t=t)
+        # the temporary stage has no statistics (autovacuum never analyzes temp tables): without
+        # them the planner joined 61k staged equipment rows to 61k latest rows by nested loop
+        # (over a quarter of an hour on the large world)
+        await self.conn.execute(sql.SQL("analyze {s}").format(s=s))
         async with self.conn.transaction():
             await self.conn.execute(sql.SQL("lock table {t} in share row exclusive mode").format(t=t))
             cur = await self.conn.execute(
