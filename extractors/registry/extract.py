@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from pickle import PicklingError
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,7 +64,6 @@ class RegistryClient:
         return await asyncio.to_thread(path.read_bytes)
 
 
-PROCESS_PARSE_BYTES = 1 << 20
 SHEETS = {s.sheet: s for s in (SITES, EQUIPMENT)}
 
 
@@ -77,22 +72,16 @@ def _read_sheet(data: bytes, sheet_name: str, search_rows: int) -> SheetResult:
 
 
 async def _parse_elsewhere(data: bytes, sheet_name: str, search_rows: int) -> SheetResult:
-    """`read_workbook` in a child process (a thread if processes are unavailable)."""
-    if len(data) < PROCESS_PARSE_BYTES:  # a small workbook: a process costs more than it saves
-        return await asyncio.to_thread(_read_sheet, data, sheet_name, search_rows)
-    loop = asyncio.get_running_loop()
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return await loop.run_in_executor(pool, _read_sheet, data, sheet_name, search_rows)
-    except (OSError, BrokenProcessPool, PicklingError):
-        return await asyncio.to_thread(_read_sheet, data, sheet_name, search_rows)
+    """`read_workbook` in a worker thread. (Not a process: a spawned child re-imports the
+    caller's main module, which for a script without a main guard re-runs the whole script.)"""
+    return await asyncio.to_thread(_read_sheet, data, sheet_name, search_rows)
 
 
 def _make_loader(spec: EntitySpec, sheet: SheetSpec):
     async def load(ctx: LoadContext, client: RegistryClient) -> None:
         data = await client.fetch()
-        # openpyxl parses a large workbook for tens of seconds: off the event loop (and its GIL),
-        # so the other entities' pages and commits go on meanwhile
+        # openpyxl parses a large workbook for tens of seconds: off the event loop, so the other
+        # entities' pages and commits go on meanwhile
         result = await _parse_elsewhere(data, sheet.sheet, client.settings.header_search_rows)
         records = [
             RawRecord(values=(row.key,), payload=row.payload,
