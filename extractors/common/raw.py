@@ -390,6 +390,11 @@ class RawWriter:
         await self.conn.execute(sql.SQL("analyze {s}").format(s=s))
         async with self.conn.transaction():
             await self.conn.execute(sql.SQL("lock table {t} in share row exclusive mode").format(t=t))
+            # The raw table's own statistics lag behind too: on a first load it was empty when
+            # last analyzed, so "latest" looks like one row and the anti-join below became a
+            # nested loop over the stage (61k x 61k on large, still running after 7 minutes
+            # with the stage analyzed). These are whole-table joins: hash or merge only.
+            await self.conn.execute("set local enable_nestloop = off")
             cur = await self.conn.execute(
                 sql.SQL(
                     "with latest as ({latest}), incoming as ("
@@ -405,12 +410,15 @@ class RawWriter:
             )
             inserted = cur.rowcount
             # keys present before and missing from this complete reload
+            # a left join, not `not exists` inside the FILTER: a correlated subquery there runs
+            # once per key (quadratic: 61k registry equipment keys took over 9 minutes)
             cur = await self.conn.execute(
                 sql.SQL(
-                    "with latest as ({latest}) select count(*) filter (where _vanished_at is null),"
-                    " count(*) filter (where _vanished_at is null and not exists"
-                    " (select 1 from {s} i where {match})) from latest l"
-                ).format(latest=latest, s=s, match=self._key_match("l", "i")),
+                    "with latest as ({latest}) select count(*) filter (where l._vanished_at is null),"
+                    " count(*) filter (where l._vanished_at is null and i.{first} is null)"
+                    " from latest l left join (select distinct {keys} from {s}) i on {match}"
+                ).format(latest=latest, s=s, keys=keys, first=sql.Identifier(self.spec.key_names[0]),
+                         match=self._key_match("l", "i")),
             )
             live, missing = await cur.fetchone()  # type: ignore[misc]
             if missing and live >= 10 and missing > self.max_vanish_share * live:
