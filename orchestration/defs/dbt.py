@@ -11,6 +11,7 @@ so the definitions load without a database.
 
 # No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,6 +105,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+DATA_TESTS_TAG = "dbt/data_tests"
+
+
 def dbt_environment(url: str | None = None) -> dict[str, str]:
     """WAREHOUSE_* variables for profiles.yml from WAREHOUSE_URL (the one setting)."""
     return {**warehouse.dbt_env(url or warehouse.warehouse_url()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
@@ -119,7 +123,13 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
     os.environ.update(dbt_environment())
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    # the nightly job tags its runs: row-level tests of the big incremental tables read only the
+    # rows this build could have changed (macros/data_test_scope.sql); other runs test every row
+    scope = context.run.tags.get(DATA_TESTS_TAG)
+    if scope:
+        args += ["--vars", json.dumps({"data_tests": scope})]
+    yield from dbt.cli(args, context=context).stream()
 
 
 defs = dg.Definitions(

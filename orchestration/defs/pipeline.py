@@ -19,6 +19,8 @@ import os
 
 import dagster as dg
 
+from orchestration.defs.dbt import DATA_TESTS_TAG
+
 
 @dg.failure_hook(name="pipeline_failure_alert")
 def pipeline_failure_alert(context: dg.HookContext) -> None:
@@ -42,6 +44,8 @@ nightly_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("forecasts"),
     description="Incremental extraction and dbt build; forecasts have their own weekly schedule.",
     hooks={pipeline_failure_alert},
+    # the big tables' row-level dbt tests read the rows this build changed (docs/dbt.md)
+    tags={DATA_TESTS_TAG: "changed"},
 )
 
 nightly = dg.ScheduleDefinition(

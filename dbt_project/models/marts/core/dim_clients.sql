@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['client_inn'], 'unique': True}]) }}
 -- Clients: one row per INN (1C, help desk, registry).
 select
     client_inn,

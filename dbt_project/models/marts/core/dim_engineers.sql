@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['personnel_no'], 'unique': True}]) }}
 -- Engineers: one row per personnel number known to 1C, the schedule or the registry,
 -- with the help-desk account matched by e-mail. Team = the help-desk group; region = the
 -- part of the team (else 1C department) name before ':' ('Москва: выездная группа 1' ->

@@ -13,7 +13,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized='incremental', meta={'changed_rows_column': '_source_loaded_at'},
         unique_key='source_record_key',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
@@ -23,6 +23,7 @@
             {'columns': ['_source_loaded_at']},
             {'columns': ['personnel_no', 'occurred_at']},
             {'columns': ['event_type', 'occurred_at']},
+            {'columns': ['occurred_at']},
         ],
     )
 }}

@@ -1,4 +1,6 @@
-{{ config(post_hook="{{ analyze_if_new() }}") }}
+{{ config(post_hook="{{ analyze_if_new() }}",
+          indexes=[{'columns': ['shift_id'], 'unique': True}, {'columns': ['planned_start']},
+                   {'columns': ['personnel_no', 'planned_start']}]) }}
 -- One row per schedule shift (deleted ones kept, flagged is_deleted).
 select
     shift_id,

@@ -1,12 +1,13 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental', meta={'changed_rows_column': '_source_loaded_at'},
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook="{{ record_incremental_run() }}",
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['personnel_no', 'completed_at']},
-                 {'columns': ['_source_loaded_at']}],
+                 {'columns': ['_source_loaded_at']}, {'columns': ['completed_at']},
+                 {'columns': ['created_at']}],
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}

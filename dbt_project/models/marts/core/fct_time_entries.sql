@@ -1,12 +1,12 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental', meta={'changed_rows_column': '_source_loaded_at'},
         unique_key='time_entry_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where is_deleted", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['ticket_id']},
-                 {'columns': ['_source_loaded_at']}],
+                 {'columns': ['_source_loaded_at']}, {'columns': ['logged_at']}],
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}

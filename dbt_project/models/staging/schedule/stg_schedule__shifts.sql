@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental', meta={'changed_rows_column': '_last_loaded_at'},
         unique_key='shift_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',

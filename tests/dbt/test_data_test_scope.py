@@ -1,0 +1,82 @@
+"""Nightly data tests read the rows the build could have changed; full runs read every row.
+
+Real dbt and PostgreSQL; the tables the tests read are written by hand so that the rows' load
+times are known: `marts.fct_events` with rows loaded before and after the model's previous
+build (dbt_state.incremental_runs), and `raw_meta.loads` (a load still committing at that
+build counts as changed). macros/data_test_scope.sql.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dbt_helpers import Dbt
+
+import warehouse
+
+TEST = "not_null_fct_events_event_id"
+NIGHTLY = ["--vars", '{"data_tests": "changed"}']
+
+SETUP = """
+create schema marts; create schema raw_meta; create schema dbt_state;
+create table raw_meta.loads (load_id bigint primary key, source text, entity text,
+                             started_at timestamptz, finished_at timestamptz);
+create table dbt_state.incremental_runs (model text primary key, processed_at timestamptz not null);
+create table marts.fct_events (event_id text, event_type text, _source_loaded_at timestamptz);
+-- the model was last built at 10:00 (the nightly build about to be tested started after that)
+insert into dbt_state.incremental_runs values ('marts.fct_events', '2026-11-20 10:00+00');
+insert into raw_meta.loads values (1, 'helpdesk', 'issues', '2026-11-20 09:00+00', '2026-11-20 09:30+00');
+-- an old row, broken long ago (tested then): outside the nightly scope
+insert into marts.fct_events values (null, 'ticket_created', '2026-11-20 09:10+00');
+insert into marts.fct_events values ('e2', 'ticket_created', '2026-11-21 02:00+00');
+"""
+
+
+def sql(db: str, statement: str) -> None:
+    with warehouse.connect(db) as conn:
+        conn.execute(statement)
+
+
+def failures(dbt: Dbt, *extra: str) -> int:
+    done = dbt("test", "--select", TEST, *extra, check=False)
+    broken = ("Nothing to do", "Compilation Error", "Database Error", "Runtime Error")
+    if any(b in done.stdout for b in broken) or (done.returncode and "Failure in test" not in done.stdout):
+        pytest.fail(f"dbt test did not run cleanly:\n{done.stdout[-4000:]}")
+    return 0 if done.returncode == 0 else 1
+
+
+@pytest.fixture(scope="module")
+def dbt_scope(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Dbt:
+    sql(module_db, SETUP)
+    return Dbt(module_db, tmp_path_factory.mktemp("scope_target"))
+
+
+def test_full_runs_test_every_row_and_nightly_only_rows_changed_since_the_last_build(dbt_scope, module_db):
+    assert failures(dbt_scope) == 1            # make run / full_pipeline / CI: the old null is caught
+    assert failures(dbt_scope, *NIGHTLY) == 0  # nightly: the old row is not re-read
+
+    # a row the nightly rebuilt (loaded after the last build) with a null is caught at night
+    sql(module_db, "insert into marts.fct_events values (null, 'work_logged', '2026-11-21 02:05+00')")
+    assert failures(dbt_scope, *NIGHTLY) == 1
+    sql(module_db, "delete from marts.fct_events where _source_loaded_at = '2026-11-21 02:05+00'")
+    assert failures(dbt_scope, *NIGHTLY) == 0
+
+
+def test_a_load_still_committing_at_the_last_build_is_in_the_nightly_scope(dbt_scope, module_db):
+    # started 09:50, finished 10:20: its rows (loaded at 09:55) were not seen by the 10:00 build
+    sql(module_db, """
+        insert into raw_meta.loads values (2, 'helpdesk', 'time_entries', '2026-11-20 09:50+00', '2026-11-20 10:20+00');
+        insert into marts.fct_events values (null, 'work_logged', '2026-11-20 09:55+00');
+    """)
+    try:
+        assert failures(dbt_scope, *NIGHTLY) == 1
+    finally:
+        sql(module_db, "delete from marts.fct_events where _source_loaded_at = '2026-11-20 09:55+00';"
+                       "delete from raw_meta.loads where load_id = 2")
+
+
+def test_a_model_never_built_is_tested_whole(dbt_scope, module_db):
+    sql(module_db, "delete from dbt_state.incremental_runs")
+    try:
+        assert failures(dbt_scope, *NIGHTLY) == 1
+    finally:
+        sql(module_db, "insert into dbt_state.incremental_runs values ('marts.fct_events', '2026-11-20 10:00+00')")
