@@ -72,23 +72,33 @@ joined as (
     left join tickets as t on t.ticket_id = e.ticket_id
     left join contract_loads as ctl on ctl.client_inn = t.client_inn
     left join {{ ref('int_helpdesk_employees_matched') }} as em on em.employee_id = e.employee_id
+),
+
+-- the contract in force on the entry's local date, once per (client, day) and by hash join:
+-- a correlated subquery per entry scanned every contract for each of the 2.5M entries of the
+-- large world (minutes); there are far fewer client-days than entries
+entry_days as (
+    select distinct client_inn, logged_on from joined where client_inn is not null
+),
+
+day_contracts as (
+    select distinct on (d.client_inn, d.logged_on) d.client_inn, d.logged_on, c.contract_ref
+    from entry_days as d
+    join contracts as c
+      on c.client_inn = d.client_inn
+     and c.start_date <= d.logged_on
+     and (c.end_date is null or d.logged_on <= c.end_date)
+    order by d.client_inn, d.logged_on, c.start_date desc, c.contract_ref
 )
 
 select
     j.*,
-    (
-        select c.contract_ref
-        from contracts as c
-        where c.client_inn = j.client_inn
-          and c.start_date <= j.logged_on
-          and (c.end_date is null or j.logged_on <= c.end_date)
-        order by c.start_date desc, c.contract_ref
-        limit 1
-    ) as contract_ref,
+    dc.contract_ref,
     st.engineer_cost as engineer_hour_cost,
     st.client_rate as client_hour_rate,
     round(j.hours * st.engineer_cost, 2) as cost_rub,
     case when j.activity = 'hourly_work' then round(j.hours * st.client_rate, 2) end as revenue_rub
 from joined as j
+left join day_contracts as dc on dc.client_inn = j.client_inn and dc.logged_on = j.logged_on
 left join {{ ref('stg_onec__service_tariffs') }} as st
     on st.work_type = j.work_type and {{ in_force('st', 'j.logged_at') }}
