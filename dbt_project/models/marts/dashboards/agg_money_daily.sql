@@ -19,6 +19,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['day']}, {'columns': ['_batch_at']}],
+        post_hook="{{ record_incremental_run() }}",
     )
 }}
 {%- set money_event_types = var('dashboard_money_event_types', ['work_logged', 'shift_worked', 'invoice_posted']) -%}
@@ -29,7 +30,7 @@ with
 {% if is_incremental() %}
 bounds as (
     select
-        coalesce(max(_source_loaded_at), '-infinity') - interval '{{ var("lookback_days") }} days' as loaded_since,
+        {{ incremental_cutoff() }} as loaded_since,
         max(day) - interval '{{ var("dashboard_window_days", 35) }} days' as window_start
     from {{ this }}
 ),

@@ -12,7 +12,8 @@
   give the same numeric as avg() over fct_tickets (same division of the same sum and count).
 
   Incremental (delete+insert by day): the creation and completion days of every ticket
-  rebuilt in fct_tickets within the lookback window are recomputed from fct_tickets
+  rebuilt in fct_tickets since this table's previous build (the recorded-run cutoff of
+  macros/incremental.sql, not a wall-clock window) are recomputed from fct_tickets
   (fct_tickets never drops a ticket: a deleted one stays with is_deleted, as in v_tickets).
 -#}
 {{
@@ -22,6 +23,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['day']}, {'columns': ['_batch_at']}],
+        post_hook="{{ record_incremental_run() }}",
     )
 }}
 
@@ -31,10 +33,7 @@ with
 changed as (
     select t.created_at, t.completed_at
     from {{ ref('fct_tickets') }} t
-    where t._source_loaded_at >= (
-        select coalesce(max(_source_loaded_at), '-infinity') - interval '{{ var("lookback_days") }} days'
-        from {{ this }}
-    )
+    where t._source_loaded_at >= {{ incremental_cutoff() }}
 ),
 
 refresh_days as (

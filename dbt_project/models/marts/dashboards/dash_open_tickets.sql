@@ -1,8 +1,8 @@
 {#-
   The tickets still open (fct_tickets.completed_at is null), with the columns of the
   engineer's «upcoming» list: a few thousand rows instead of a scan of every ticket.
-  Incremental (delete+insert by ticket_id): every ticket rebuilt in fct_tickets within the
-  lookback window is re-read; the post-hook drops those that are now completed.
+  Incremental (delete+insert by ticket_id): every ticket rebuilt in fct_tickets since this
+  table's previous build (recorded-run cutoff, macros/incremental.sql) is re-read; the post-hook drops those that are now completed.
 -#}
 {{
     config(
@@ -10,7 +10,7 @@
         unique_key='ticket_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="delete from {{ this }} where completed_at is not null",
+        post_hook=["delete from {{ this }} where completed_at is not null", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['personnel_no', 'deadline_at']},
                  {'columns': ['deadline_at']}],
     )
@@ -31,10 +31,7 @@ select
     _source_loaded_at
 from {{ ref('fct_tickets') }}
 {%- if is_incremental() %}
-where _source_loaded_at >= (
-    select coalesce(max(_source_loaded_at), '-infinity') - interval '{{ var("lookback_days") }} days'
-    from {{ this }}
-)
+where _source_loaded_at >= {{ incremental_cutoff() }}
 {%- else %}
 where completed_at is null
 {%- endif %}
