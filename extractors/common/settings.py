@@ -23,6 +23,8 @@ class RetrySettings(BaseSettings):
     http_timeout_s: float = Field(30.0, gt=0, description="one request's timeout")
     concurrency: int = Field(8, ge=1, description="parallel requests per source")
     max_rps: float = Field(0.0, ge=0, description="requests per second per source; 0 = unlimited")
+    processes: int = Field(
+        0, ge=0, description="processes of a multi-entity run (the help-desk feeds get their own); 0 = the cores")
     http_client: Literal["fast", "httpx"] = Field(
         "fast", description="fast: the lean asyncio client (common/fasthttp.py); httpx: httpx for every request")
 

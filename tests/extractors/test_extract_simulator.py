@@ -68,3 +68,24 @@ def test_a_day_later_only_changes_are_inserted(sim, module_db, raw_matches_truth
         if expected:
             changed[table] = expected
     assert changed.get("raw_helpdesk.issues"), "a day of the tiny world changes some tickets"
+
+
+def test_split_run_reports_a_worker_failure_in_place_and_loads_the_rest(sim, fresh_db):
+    """The help-desk feeds run in processes of their own: a feed that fails there comes back as
+    that entity's failure, in its place, and every other entity still lands."""
+    from extractors.common.settings import RetrySettings
+    from extractors.helpdesk.settings import HelpdeskSettings
+    from extractors.run import OWN_PROCESS
+
+    retry = RetrySettings(attempts=2, total_timeout_s=20, wait_initial_s=0.01, wait_max_s=0.05, processes=4)
+    cfg = sim.config(fresh_db, retry=retry,
+                     helpdesk=HelpdeskSettings(url=f"{sim.base}/helpdesk", api_token="wrong"))
+    results = extract(sources=["helpdesk", "onec"], cfg=cfg)
+    names = [("helpdesk", e) for e in ("issues", "status_history", "time_entries", "employees", "companies",
+                                         "maintenance_entities", "equipments")]
+    assert len(results) == len(names) + 8
+    for (source, entity), r in zip(names, results, strict=False):
+        assert not isinstance(r, EntityResult), f"{source}.{entity} should fail with a wrong token"
+        if (source, entity) in OWN_PROCESS:
+            assert "401" in str(r), r  # the worker's error, described
+    assert all(isinstance(r, EntityResult) and r.ok for r in results[len(names):]), results[len(names):]
