@@ -1,4 +1,14 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['ticket_id']}, {'columns': ['repeat_ticket_id']}],
+        post_hook=["delete from {{ this }} where repeat_kind is null", "{{ record_incremental_run() }}"],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
 -- Every repeat of a completed ticket T1 (metrics.md rule 2), one row per repeat event:
 --   * a new ticket T2 on the same site, created after T1's (first) completion and within
 --     `repeat_window_days` (read at T2's creation) of it, sharing an equipment unit with T1, or
@@ -8,9 +18,37 @@
 --     reopen) of T1's completion.
 -- `is_first_repeat` marks the earliest repeat of each T1 (ties: event id in code-point order):
 -- the only one that is penalised. KPI repeat_share also reads this model.
+--
+-- Incremental (delete+insert by T1 = ticket_id; docs/marts.md "Incremental repeats"): a run
+-- recomputes every row of the T1s whose repeats the tickets rebuilt in fct_tickets since the
+-- recorded-run cutoff (C) can move:
+--   A2 (new tickets whose T1 may change) = C, the T2s whose recorded T1 is in C, and the
+--      tickets created on the site of a completed ticket of C within the longest window after
+--      its completion (C may now be their most recent candidate);
+--   A1 (T1s to recompute) = C, the recorded T1 of every ticket of A2, and its T1 now.
+-- T2 -> T1 is evaluated afresh, per site, for every ticket created after lo(site) (the
+-- earliest completion of an A1 ticket there, or creation - longest window of an A2 ticket),
+-- against the tickets completed from lo(site) - longest window on: that is every candidate of
+-- every T2 that names an A1 ticket. A T1 of A1 whose repeats all went gets a marker row (null
+-- repeat_kind) so delete+insert clears it; the post-hook deletes the markers. A run with no
+-- recorded run, or after a change of the 1C bonus coefficients (repeat_window_days),
+-- recomputes everything. A full refresh gives the same rows.
+{%- set mode = 'full' -%}
+{%- if is_incremental() and execute and not _incremental_in_unit_test() -%}
+    {%- if _previous_run_at() -%}
+        {%- set cutoff = cutoff_literal() -%}
+        {%- set q -%}
+            select exists (select 1 from {{ ref('stg_onec__bonus_coefficients') }}
+                           where _last_loaded_at >= {{ cutoff }})
+        {%- endset -%}
+        {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
+    {%- else -%}
+        {%- set mode = 'rebuild' -%}
+    {%- endif -%}
+{%- endif %}
 with
 
-tickets as (
+all_tickets as (
     select
         ticket_id,
         created_at,
@@ -20,12 +58,6 @@ tickets as (
         coalesce(equipment_serials, array[]::text[]) as equipment_serials
     from {{ ref('fct_tickets') }}
     where not coalesce(is_deleted, false)
-),
-
-events as (
-    select event_id, event_type, ticket_id, occurred_at
-    from {{ ref('fct_events') }}
-    where event_type = 'ticket_reopened'
 ),
 
 coefficient_sets as (
@@ -42,23 +74,103 @@ bucket as (
     from coefficient_sets
 ),
 
+{% if mode == 'changes' %}
+changed as materialized (
+    select ticket_id, site_code, completed_at, coalesce(is_deleted, false) as is_deleted
+    from {{ ref('fct_tickets') }}
+    where _source_loaded_at >= {{ cutoff }}
+    union
+    -- a reopen event rebuilt since the cutoff (its ticket's status history moved: C already)
+    select e.ticket_id, t.site_code, t.completed_at, coalesce(t.is_deleted, false)
+    from {{ ref('fct_events') }} as e
+    join {{ ref('fct_tickets') }} as t on t.ticket_id = e.ticket_id
+    where e._source_loaded_at >= {{ cutoff }} and e.event_type = 'ticket_reopened'
+),
+
+-- the recorded rows (before this run) that involve a ticket
+recorded as materialized (
+    select ticket_id, repeat_ticket_id from {{ this }} where repeat_kind = 'new_ticket'
+),
+
+a2 as materialized (
+    select ticket_id from changed
+    union
+    select r.repeat_ticket_id from recorded as r where r.ticket_id in (select ticket_id from changed)
+    union
+    select t.ticket_id
+    from changed as x
+    cross join bucket
+    join all_tickets as t
+      on t.site_code = x.site_code
+     and t.created_at > x.completed_at
+     and t.created_at <= x.completed_at + bucket.seconds * interval '1 second'
+    where not x.is_deleted
+),
+
+-- A1 without the new T1s of A2 (those are completed within a window before their T2: the
+-- A2 seed below covers them)
+a1_seed as materialized (
+    select ticket_id from changed
+    union
+    select r.ticket_id from recorded as r where r.repeat_ticket_id in (select ticket_id from a2)
+),
+
+site_lo as (
+    select site_code, min(lo) as lo
+    from (
+        select t.site_code, t.completed_at as lo
+        from all_tickets as t
+        where t.ticket_id in (select ticket_id from a1_seed) and t.completed_at is not null
+        union all
+        select t.site_code, t.created_at - bucket.seconds * interval '1 second'
+        from all_tickets as t cross join bucket
+        where t.ticket_id in (select ticket_id from a2)
+    ) as s
+    where site_code is not null
+    group by site_code
+),
+
+t1_pool as (
+    select t.*
+    from all_tickets as t
+    join site_lo as s on s.site_code = t.site_code
+    cross join bucket
+    where t.completed_at >= s.lo - bucket.seconds * interval '1 second'
+),
+
+t2_pool as (
+    select t.*
+    from all_tickets as t
+    join site_lo as s on s.site_code = t.site_code
+    where t.created_at > s.lo
+),
+{% else %}
+t1_pool as (
+    select * from all_tickets
+),
+
+t2_pool as (
+    select * from all_tickets
+),
+{% endif %}
+
 completed_t1 as (
     select
-        tickets.*,
-        floor(extract(epoch from tickets.completed_at) / bucket.seconds)::bigint as bucket_no
-    from tickets
+        t1_pool.*,
+        floor(extract(epoch from t1_pool.completed_at) / bucket.seconds)::bigint as bucket_no
+    from t1_pool
     cross join bucket
-    where tickets.completed_at is not null and tickets.site_code is not null
+    where t1_pool.completed_at is not null and t1_pool.site_code is not null
 ),
 
 created_t2 as (
     select
-        tickets.*,
-        floor(extract(epoch from tickets.created_at) / bucket.seconds)::bigint - shift.k as bucket_no
-    from tickets
+        t2_pool.*,
+        floor(extract(epoch from t2_pool.created_at) / bucket.seconds)::bigint - shift.k as bucket_no
+    from t2_pool
     cross join bucket
     cross join (values (0), (1)) as shift (k)
-    where tickets.site_code is not null
+    where t2_pool.site_code is not null
 ),
 
 new_ticket_candidates as (
@@ -82,7 +194,7 @@ new_ticket_candidates as (
         )
 ),
 
-new_ticket_repeats as (
+new_ticket_repeats as {% if mode == 'changes' %}materialized {% endif %}(
     select distinct on (repeat_ticket_id)
         ticket_id,
         repeated_at,
@@ -92,18 +204,30 @@ new_ticket_repeats as (
     order by repeat_ticket_id, completed_at desc, ticket_id desc
 ),
 
+{% if mode == 'changes' %}
+a1 as materialized (
+    select ticket_id from a1_seed
+    union
+    select r.ticket_id from new_ticket_repeats as r where r.repeat_ticket_id in (select ticket_id from a2)
+),
+{% endif %}
+
 reopen_repeats as (
     select
         t1.ticket_id,
         e.occurred_at as repeated_at,
         e.event_id,
         cs.repeat_window_days
-    from events as e
-    join tickets as t1 on t1.ticket_id = e.ticket_id
+    from {{ ref('fct_events') }} as e
+    join all_tickets as t1 on t1.ticket_id = e.ticket_id
     join coefficient_sets as cs on {{ marts_in_force('cs', 'e.occurred_at') }}
-    where t1.completed_at is not null
+    where e.event_type = 'ticket_reopened'
+        and t1.completed_at is not null
         and e.occurred_at >= t1.completed_at
         and e.occurred_at - t1.completed_at <= cs.repeat_window_days * interval '1 day'
+        {%- if mode == 'changes' %}
+        and e.ticket_id in (select ticket_id from a1)
+        {%- endif %}
 ),
 
 repeats as (
@@ -116,6 +240,9 @@ repeats as (
         {{ surrogate_key(["'ticket_created'", "'helpdesk'", 'r.repeat_ticket_id']) }} as repeat_event_id,
         r.repeat_window_days
     from new_ticket_repeats as r
+    {%- if mode == 'changes' %}
+    where r.ticket_id in (select ticket_id from a1)
+    {%- endif %}
     union all
     select
         ticket_id,
@@ -145,3 +272,12 @@ select
     repeat_window_days,
     is_first_repeat
 from ranked
+{%- if mode != 'full' %}
+union all
+-- markers: the recomputed T1s that had rows (delete+insert clears them; the post-hook drops the markers)
+select distinct ticket_id, null, null::bigint, null::timestamptz, null, null::numeric, null::boolean
+from {{ this }}
+{%- if mode == 'changes' %}
+where ticket_id in (select ticket_id from a1)
+{%- endif %}
+{%- endif %}
