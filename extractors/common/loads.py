@@ -61,3 +61,15 @@ async def entity_lock(conn: psycopg.AsyncConnection, spec: EntitySpec) -> AsyncI
         yield
     finally:
         await conn.execute("select pg_advisory_unlock(hashtext(%s))", (f"extract:{spec.name}",))
+
+
+async def finish_unchanged(conn: psycopg.AsyncConnection, load_id: int, cursor_after: str, rows_seen: int = 0) -> None:
+    """A full reload whose source answered "not modified" (HTTP 304, or the same content as the
+    last complete load): the load records its cursor (the validator, so the next run asks the
+    same question) and inserts nothing. Above all it marks nothing vanished: the rows it did not
+    read are exactly the rows the last complete reload left current."""
+    async with conn.transaction():
+        await conn.execute(
+            "update raw_meta.loads set cursor_after = %s, rows_seen = rows_seen + %s where load_id = %s",
+            (cursor_after, rows_seen, load_id),
+        )

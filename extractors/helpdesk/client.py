@@ -224,8 +224,9 @@ class HelpdeskClient:
                 good = rid is not None and o is not None
                 if good and isinstance(rid, int):
                     ids.append(rid)
-                if good and upto is not None and isinstance(rid, int) and rid > upto:
-                    continue
+                if good and isinstance(rid, int) and (
+                        (upto is not None and rid > upto) or (after is not None and rid <= after)):
+                    continue  # another range's row (or a repeat of the one before this range)
                 if not good or rid not in seen:
                     if good:
                         seen.add(rid)

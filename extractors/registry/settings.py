@@ -13,3 +13,6 @@ class RegistrySettings(BaseSettings):
     header_search_rows: int = Field(30, ge=1, description="how far down to look for the header row")
     download_timeout_s: float = Field(
         300.0, gt=0, description="one download of the workbook (a large registry is rendered for minutes)")
+    conditional: bool = Field(
+        True, description="skip an unchanged workbook (HTTP 304 to If-None-Match / If-Modified-Since, or the"
+                          " same sha256 as the last complete load); false re-reads it whole every run")
