@@ -21,18 +21,19 @@
 --
 -- Incremental (delete+insert by T1 = ticket_id; docs/marts.md "Incremental repeats"): a run
 -- recomputes every row of the T1s whose repeats the tickets rebuilt in fct_tickets since the
--- recorded-run cutoff (C) can move:
---   A2 (new tickets whose T1 may change) = C, the T2s whose recorded T1 is in C, and the
---      tickets created on the site of a completed ticket of C within the longest window after
---      its completion (C may now be their most recent candidate);
+-- recorded-run cutoff (C; fct_tickets never drops a ticket, a deleted one is flagged) can move:
+--   A2 (new tickets whose T1 may move) = C, the T2s recorded for a ticket of C, and the
+--      tickets created on the site of a completed ticket of C within the longest window
+--      after its completion (C may now be their most recent candidate);
 --   A1 (T1s to recompute) = C, the recorded T1 of every ticket of A2, and its T1 now.
--- T2 -> T1 is evaluated afresh, per site, for every ticket created after lo(site) (the
--- earliest completion of an A1 ticket there, or creation - longest window of an A2 ticket),
--- against the tickets completed from lo(site) - longest window on: that is every candidate of
--- every T2 that names an A1 ticket. A T1 of A1 whose repeats all went gets a marker row (null
--- repeat_kind) so delete+insert clears it; the post-hook deletes the markers. A run with no
--- recorded run, or after a change of the 1C bonus coefficients (repeat_window_days),
--- recomputes everything. A full refresh gives the same rows.
+-- T2 -> T1 is evaluated afresh in a pool: per site of C and of the recorded partners of C,
+-- lo(site) = their earliest creation or completion - the longest window; the tickets
+-- created after lo(site) (T2s) and those completed from lo(site) - the longest window (their
+-- candidates). Every T2 that names an A1 ticket, before or now, is such a T2. A T1 of A1
+-- whose repeats all went gets a marker row (null repeat_kind) so delete+insert clears it;
+-- the post-hook deletes the markers. Without a recorded run, or after a change of the 1C
+-- bonus coefficients (repeat_window_days), a run recomputes everything. Same rows as a full
+-- refresh (tests/marts/test_incremental_repeats.py).
 {%- set mode = 'full' -%}
 {%- if is_incremental() and execute and not _incremental_in_unit_test() -%}
     {%- if _previous_run_at() -%}
@@ -45,10 +46,39 @@
     {%- else -%}
         {%- set mode = 'rebuild' -%}
     {%- endif -%}
+    {%- if mode == 'changes' -%}
+        {#- the tickets rebuilt since the cutoff (C) and their recorded partners (either side) -#}
+        {%- set changed_sql -%}
+            select ticket_id from {{ ref('fct_tickets') }} where _source_loaded_at >= {{ cutoff }}
+            union
+            -- a reopen event rebuilt since the cutoff (its ticket's status history moved: C already)
+            select ticket_id from {{ ref('fct_events') }}
+            where _source_loaded_at >= {{ cutoff }} and event_type = 'ticket_reopened' and ticket_id is not null
+        {%- endset -%}
+        {%- set seeds_sql -%}
+            select ticket_id from changed
+            union
+            select repeat_ticket_id from {{ this }} where ticket_id in (select ticket_id from changed)
+            union
+            select ticket_id from {{ this }} where repeat_ticket_id in (select ticket_id from changed)
+        {%- endset -%}
+        {#- the earliest moment a recomputed pair can involve (a literal, so the pool below is
+            read through the created_at / completed_at indexes of fct_tickets) -#}
+        {%- set q -%}
+            with changed as ({{ changed_sql }})
+            select coalesce((
+                select min(least(t.created_at, t.completed_at))
+                       - 2 * (select greatest(coalesce(max(repeat_window_days), 1), 1)
+                              from {{ ref('int_bonus__coefficient_sets') }}) * interval '1 day'
+                from {{ ref('fct_tickets') }} as t
+                where t.ticket_id = any(array({{ seeds_sql }}))), 'infinity'::timestamptz)::text
+        {%- endset -%}
+        {%- set pool_from = "'" ~ run_query(q).columns[0].values()[0] ~ "'::timestamptz" -%}
+    {%- endif -%}
 {%- endif %}
 with
 
-all_tickets as (
+all_tickets as {% if mode == 'changes' %}not materialized {% endif %}(
     select
         ticket_id,
         created_at,
@@ -76,73 +106,70 @@ bucket as (
 
 {% if mode == 'changes' %}
 changed as materialized (
-    select ticket_id, site_code, completed_at, coalesce(is_deleted, false) as is_deleted
-    from {{ ref('fct_tickets') }}
-    where _source_loaded_at >= {{ cutoff }}
-    union
-    -- a reopen event rebuilt since the cutoff (its ticket's status history moved: C already)
-    select e.ticket_id, t.site_code, t.completed_at, coalesce(t.is_deleted, false)
-    from {{ ref('fct_events') }} as e
-    join {{ ref('fct_tickets') }} as t on t.ticket_id = e.ticket_id
-    where e._source_loaded_at >= {{ cutoff }} and e.event_type = 'ticket_reopened'
+    {{ changed_sql }}
 ),
 
--- the recorded rows (before this run) that involve a ticket
+-- the new-ticket pairs recorded before this run
 recorded as materialized (
     select ticket_id, repeat_ticket_id from {{ this }} where repeat_kind = 'new_ticket'
 ),
 
+-- C and its recorded partners (either side), with their current site and moments
+seeds as (
+    select t.site_code, least(t.created_at, t.completed_at) - bucket.seconds * interval '1 second' as lo
+    from {{ ref('fct_tickets') }} as t
+    cross join bucket
+    where not coalesce(t.is_deleted, false) and t.site_code is not null
+      and t.ticket_id = any(array({{ seeds_sql }}))
+),
+
+site_lo as (
+    select site_code, min(lo) as lo from seeds group by site_code
+),
+
+-- the tickets of those sites a recomputed pair can involve: created after lo(site) (T2)
+-- or completed from lo(site) - longest window on (T1); one scan of fct_tickets
+pool as materialized (
+    select t.*, s.lo
+    from all_tickets as t
+    join site_lo as s on s.site_code = t.site_code
+    cross join bucket
+    where (t.created_at > s.lo or t.completed_at >= s.lo - bucket.seconds * interval '1 second')
+      -- implied by the line above (lo >= pool_from + longest window): lets the planner use the indexes
+      and (t.created_at >= {{ pool_from }} or t.completed_at >= {{ pool_from }})
+),
+
+t1_pool as (
+    select pool.* from pool cross join bucket
+    where pool.completed_at >= pool.lo - bucket.seconds * interval '1 second'
+),
+
+t2_pool as (
+    select pool.* from pool where pool.created_at > pool.lo
+),
+
+-- the new tickets whose T1 may move: C, the T2s recorded for a ticket of C, and those
+-- created on the site of a completed ticket of C within the longest window after it
 a2 as materialized (
     select ticket_id from changed
     union
     select r.repeat_ticket_id from recorded as r where r.ticket_id in (select ticket_id from changed)
     union
     select t.ticket_id
-    from changed as x
+    from pool as x
     cross join bucket
-    join all_tickets as t
+    join pool as t
       on t.site_code = x.site_code
      and t.created_at > x.completed_at
      and t.created_at <= x.completed_at + bucket.seconds * interval '1 second'
-    where not x.is_deleted
+    where x.ticket_id in (select ticket_id from changed)
 ),
 
--- A1 without the new T1s of A2 (those are completed within a window before their T2: the
--- A2 seed below covers them)
+-- the T1s to recompute, without the new T1s of A2 (added below, once computed)
 a1_seed as materialized (
     select ticket_id from changed
     union
     select r.ticket_id from recorded as r where r.repeat_ticket_id in (select ticket_id from a2)
-),
-
-site_lo as (
-    select site_code, min(lo) as lo
-    from (
-        select t.site_code, t.completed_at as lo
-        from all_tickets as t
-        where t.ticket_id in (select ticket_id from a1_seed) and t.completed_at is not null
-        union all
-        select t.site_code, t.created_at - bucket.seconds * interval '1 second'
-        from all_tickets as t cross join bucket
-        where t.ticket_id in (select ticket_id from a2)
-    ) as s
-    where site_code is not null
-    group by site_code
-),
-
-t1_pool as (
-    select t.*
-    from all_tickets as t
-    join site_lo as s on s.site_code = t.site_code
-    cross join bucket
-    where t.completed_at >= s.lo - bucket.seconds * interval '1 second'
-),
-
-t2_pool as (
-    select t.*
-    from all_tickets as t
-    join site_lo as s on s.site_code = t.site_code
-    where t.created_at > s.lo
 ),
 {% else %}
 t1_pool as (
