@@ -12,10 +12,11 @@
   as it was when this invocation started, kept in dbt_state.runs_at_start), or earlier when a
   load was still committing then (the same rule as the incremental models' cutoff). Other rows
   were tested when they were built and have not changed since. A model never built before is
-  tested whole. Tests that
-  compare rows with each other (unique, unique_combination, totals) and every test of the other
-  models always read everything. Without the var (`make run`, the full_pipeline job, CI) every
-  test reads every row.
+  tested whole. `unique` and `unique_combination` compare rows with each other: at night they
+  check the keys of the changed rows against the whole table (and `unique` does not read a
+  table whose key has a unique index: below). Other tests comparing rows (totals) and every
+  test of the other models always read everything. Without the var (`make run`, the
+  full_pipeline job, CI) every test reads every row.
 
   dbt calls get_where_subquery(relation) for every generic test; this keeps its `where` config.
 -#}
@@ -33,23 +34,111 @@
 {%- endmacro %}
 
 {% macro _changed_rows_filter() -%}
-    {%- if var('data_tests', 'all') != 'changed' -%}{{ return('') }}{%- endif -%}
     {%- set kind = (model.test_metadata or {}).get('name') -%}
     {%- if kind not in ['not_null', 'accepted_values', 'expression_is_true', 'relationships'] -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set parent = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {{ return(changed_rows_predicate()) }}
+{%- endmacro %}
+
+{#- the model a generic test is attached to (`model` = the test node), or none -#}
+{% macro _tested_node() -%}
+    {{ return(graph.nodes.get(model.attached_node) if model.attached_node else none) }}
+{%- endmacro %}
+
+{#-
+  The predicate "this row may have changed since the tested model's previous build", for the
+  test being rendered: '' when the var is not `changed` or the model has no
+  `meta.changed_rows_column`. The previous build of a table is its record in runs_at_start;
+  a view's is the earliest of the tables it reads (a view is rebuilt by nothing: its rows move
+  with theirs). The cutoff is inlined as a literal when the test runs (the planner then uses
+  the index on the column; a subquery bound is estimated at a third of the table and gets a
+  sequential scan); it stays a subquery when dbt renders without running (parse, compile).
+-#}
+{% macro changed_rows_predicate() -%}
+    {%- if var('data_tests', 'all') != 'changed' -%}{{ return('') }}{%- endif -%}
+    {%- set parent = _tested_node() -%}
     {%- set column = parent.config.meta.get('changed_rows_column') if parent else none -%}
     {%- if not column -%}{{ return('') }}{%- endif -%}
-    {%- set previous -%}
-        (select processed_at from dbt_state.runs_at_start where model = '{{ parent.schema }}.{{ parent.alias or parent.name }}')
-    {%- endset -%}
+    {%- if parent.config.materialized in ('view', 'ephemeral') -%}
+        {%- set tables = _upstream_tables(parent.depends_on.nodes) | unique | list -%}
+        {%- if not tables -%}{{ return('') }}{%- endif -%}
+        {%- set previous -%}
+            (select case when count(*) = {{ tables | length }} then min(processed_at) end
+             from dbt_state.runs_at_start where model in ('{{ tables | join("', '") }}'))
+        {%- endset -%}
+    {%- else -%}
+        {%- set previous -%}
+            (select processed_at from dbt_state.runs_at_start where model = '{{ parent.schema }}.{{ parent.alias or parent.name }}')
+        {%- endset -%}
+    {%- endif -%}
     {%- set cutoff -%}
         coalesce(least({{ previous }}, (select min(u.started_at) from ({{ _loads_unseen_at(previous) }}) as u)),
                  '-infinity'::timestamptz)
     {%- endset -%}
+    {%- if execute and flags.WHICH in ('test', 'build') -%}
+        {%- set value = run_query('select (' ~ cutoff ~ ')::text').columns[0].values()[0] -%}
+        {%- set cutoff = "'" ~ value ~ "'::timestamptz" -%}
+    {%- endif -%}
     {{ return(adapter.quote(column) ~ " >= " ~ cutoff) }}
 {%- endmacro %}
+
+{#-
+  In `changed` mode: true unless the tested table has a valid unique index on exactly
+  `columns` (no expression, no predicate), i.e. duplicates are possible. Used as a one-time
+  filter: with such an index PostgreSQL does not read the table at all.
+-#}
+{% macro _no_unique_index_on(columns) -%}
+    {%- set parent = _tested_node() -%}
+    {%- if var('data_tests', 'all') != 'changed' or not parent
+          or parent.config.materialized not in ('table', 'incremental') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for c in columns -%}{% do names.append(c | trim | replace('"', '')) %}{%- endfor -%}
+    {%- set q -%}
+    not exists (
+        select from pg_catalog.pg_index as i
+        where i.indrelid = to_regclass('{{ parent.schema }}.{{ parent.alias or parent.name }}')
+          and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null
+          and i.indnkeyatts = {{ names | length }}
+          and (select array_agg(a.attname::text order by a.attname)
+               from pg_catalog.pg_attribute as a
+               where a.attrelid = i.indrelid and a.attnum = any (i.indkey[0:i.indnkeyatts - 1]))
+              = array['{{ names | sort | join("', '") }}']::text[])
+    {%- endset -%}
+    {{ return(q) }}
+{%- endmacro %}
+
+{#-
+  unique (dbt's generic test, dispatched as test_unique; this project's default__ wins over
+  dbt's). In `changed` mode (the var) on a table or incremental model:
+  - a valid unique index on the column makes duplicates impossible: the test does not read
+    the table (one-time filter, _no_unique_index_on);
+  - otherwise, on a model with `meta.changed_rows_column`, only the keys of the changed rows
+    are checked, against the WHOLE table: a changed row duplicating an unchanged one fails;
+    a duplicate of two unchanged rows was caught when they were built and is caught again by
+    every full run. Cheap when the key is indexed (a few thousand index look-ups instead of
+    hashing the whole table).
+  Without the var: dbt's whole-table test.
+-#}
+{% macro default__test_unique(model, column_name) %}
+{%- set changed = changed_rows_predicate() -%}
+{%- set guard = _no_unique_index_on([column_name]) %}
+select
+    {{ column_name }} as unique_field,
+    count(*) as n_records
+from {{ model }}
+where {{ column_name }} is not null
+{%- if changed %}
+  and {{ column_name }} in (select {{ column_name }} from {{ model }} where {{ changed }})
+{%- endif %}
+{%- if guard %}
+  and {{ guard }}
+{%- endif %}
+group by {{ column_name }}
+having count(*) > 1
+{% endmacro %}
 
 {#- on-run-start: the recorded runs as they were before this invocation rebuilt anything -#}
 {% macro snapshot_runs_at_start() -%}

@@ -4,9 +4,14 @@ Real dbt and PostgreSQL; the tables the tests read are written by hand so that t
 times are known: `marts.fct_events` with rows loaded before and after the model's previous
 build (dbt_state.incremental_runs), and `raw_meta.loads` (a load still committing at that
 build counts as changed). macros/data_test_scope.sql.
+
+`unique` at night: the keys of the changed rows are checked against the whole table, and a
+table whose key has a unique index is not read at all.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from dbt_helpers import Dbt
@@ -14,6 +19,7 @@ from dbt_helpers import Dbt
 import warehouse
 
 TEST = "not_null_fct_events_event_id"
+UNIQUE = "unique_fct_events_event_id"
 NIGHTLY = ["--vars", '{"data_tests": "changed"}']
 
 SETUP = """
@@ -36,8 +42,8 @@ def sql(db: str, statement: str) -> None:
         conn.execute(statement)
 
 
-def failures(dbt: Dbt, *extra: str) -> int:
-    done = dbt("test", "--select", TEST, *extra, check=False)
+def failures(dbt: Dbt, *extra: str, test: str = TEST) -> int:
+    done = dbt("test", "--select", test, *extra, check=False)
     broken = ("Nothing to do", "Compilation Error", "Database Error", "Runtime Error")
     if any(b in done.stdout for b in broken) or (done.returncode and "Failure in test" not in done.stdout):
         pytest.fail(f"dbt test did not run cleanly:\n{done.stdout[-4000:]}")
@@ -80,3 +86,62 @@ def test_a_model_never_built_is_tested_whole(dbt_scope, module_db):
         assert failures(dbt_scope, *NIGHTLY) == 1
     finally:
         sql(module_db, "insert into dbt_state.incremental_runs values ('marts.fct_events', '2026-11-20 10:00+00')")
+
+
+def test_nightly_unique_checks_the_changed_keys_against_the_whole_table(dbt_scope, module_db):
+    # two old rows with the same id (both built before the last build): a full run catches it,
+    # the nightly does not re-read it
+    sql(module_db, """insert into marts.fct_events values ('e1', 'ticket_created', '2026-11-20 09:10+00'),
+                                                          ('e1', 'ticket_created', '2026-11-20 09:20+00')""")
+    try:
+        assert failures(dbt_scope, test=UNIQUE) == 1
+        assert failures(dbt_scope, *NIGHTLY, test=UNIQUE) == 0
+    finally:
+        sql(module_db, "delete from marts.fct_events where event_id = 'e1'")
+
+    # a row the nightly rebuilt duplicating an UNCHANGED row (old load): caught at night
+    sql(module_db, "insert into marts.fct_events values ('e3', 'ticket_created', '2026-11-20 09:10+00')")
+    assert failures(dbt_scope, *NIGHTLY, test=UNIQUE) == 0
+    sql(module_db, "insert into marts.fct_events values ('e3', 'work_logged', '2026-11-21 02:10+00')")
+    try:
+        assert failures(dbt_scope, *NIGHTLY, test=UNIQUE) == 1
+        assert failures(dbt_scope, test=UNIQUE) == 1
+    finally:
+        sql(module_db, "delete from marts.fct_events where event_id = 'e3'")
+    assert failures(dbt_scope, *NIGHTLY, test=UNIQUE) == 0
+
+
+def _compiled(dbt: Dbt, test: str) -> str:
+    [path] = dbt.target.glob(f"compiled/**/{test}.sql")
+    return path.read_text()
+
+
+def _scans_of_fct_events(plan: dict) -> list[dict]:
+    found = [plan] if plan.get("Relation Name") == "fct_events" else []
+    for child in plan.get("Plans", []):
+        found += _scans_of_fct_events(child)
+    return found
+
+
+def test_nightly_unique_on_a_unique_index_does_not_read_the_table(dbt_scope, module_db):
+    def scans(*extra: str) -> list[dict]:
+        assert failures(dbt_scope, *extra, test=UNIQUE) == 0
+        with warehouse.connect(module_db) as conn:
+            [[plan]] = conn.execute("explain (analyze, format json) " + _compiled(dbt_scope, UNIQUE)).fetchall()
+        return _scans_of_fct_events((plan[0] if isinstance(plan, list) else json.loads(plan)[0])["Plan"])
+
+    # the nightly SQL has the cutoff as a literal (the planner can use an index on the column)
+    assert failures(dbt_scope, *NIGHTLY, test=UNIQUE) == 0
+    compiled = _compiled(dbt_scope, UNIQUE)
+    assert "runs_at_start" not in compiled and "'2026-11-20 10:00:00+00'::timestamptz" in compiled
+
+    sql(module_db, "create unique index fct_events_event_id_uq on marts.fct_events (event_id)")
+    try:
+        night = scans(*NIGHTLY)
+        assert night and all(s.get("Actual Loops") == 0 for s in night)   # never executed
+        full = scans()
+        assert full and any(s.get("Actual Loops", 0) > 0 for s in full)  # full runs read everything
+    finally:
+        sql(module_db, "drop index marts.fct_events_event_id_uq")
+    # without a unique index the nightly test reads (the changed keys of) the table
+    assert any(s.get("Actual Loops", 0) > 0 for s in scans(*NIGHTLY))

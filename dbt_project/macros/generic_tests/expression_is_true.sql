@@ -7,10 +7,18 @@ where not coalesce(({{ expression }}), true)
 {%- if where_clause %} and ({{ where_clause }}){% endif %}
 {% endtest %}
 
-{#- Fails on every duplicate of the combination of columns. -#}
+{#- Fails on every duplicate of the combination of columns. Nightly (`data_tests: changed`) on
+    a model with `meta.changed_rows_column`: only the combinations of the changed rows, checked
+    against the whole table (macros/data_test_scope.sql; a combination with a null is then
+    left to the full runs). -#}
 {% test unique_combination(model, combination) %}
-select {{ combination | join(', ') }}, count(*) as n
+{%- set cols = combination | join(', ') -%}
+{%- set changed = changed_rows_predicate() %}
+select {{ cols }}, count(*) as n
 from {{ model }}
-group by {{ combination | join(', ') }}
+{%- if changed %}
+where ({{ cols }}) in (select {{ cols }} from {{ model }} where {{ changed }})
+{%- endif %}
+group by {{ cols }}
 having count(*) > 1
 {% endtest %}

@@ -19,6 +19,7 @@
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where event_type = '_tombstone'", "{{ record_incremental_run() }}"],
         indexes=[
+            {'columns': ['event_id']},
             {'columns': ['source_record_key']},
             {'columns': ['_source_loaded_at']},
             {'columns': ['personnel_no', 'occurred_at']},
