@@ -145,3 +145,35 @@ def test_nightly_unique_on_a_unique_index_does_not_read_the_table(dbt_scope, mod
         sql(module_db, "drop index marts.fct_events_event_id_uq")
     # without a unique index the nightly test reads (the changed keys of) the table
     assert any(s.get("Actual Loops", 0) > 0 for s in scans(*NIGHTLY))
+
+
+VIEW_TEST = "unique_int_ticket_transitions_enriched_status_change_id"
+VIEW_SETUP = """
+create schema if not exists intermediate;
+create table intermediate.int_ticket_status_transitions (status_change_id bigint, ticket_id bigint);
+create table intermediate.int_tickets_enriched (ticket_id bigint, _source_loaded_at timestamptz);
+create view intermediate.int_ticket_transitions_enriched as
+    select tr.status_change_id, tr.ticket_id, t._source_loaded_at
+    from intermediate.int_ticket_status_transitions as tr
+    join intermediate.int_tickets_enriched as t on t.ticket_id = tr.ticket_id;
+-- both tables the view reads were built at 10:00; ticket 1 is old, ticket 2 changed since
+insert into dbt_state.incremental_runs values ('intermediate.int_ticket_status_transitions', '2026-11-20 10:00+00'),
+                                              ('intermediate.int_tickets_enriched', '2026-11-20 11:00+00');
+insert into intermediate.int_tickets_enriched values (1, '2026-11-20 09:10+00'), (2, '2026-11-21 02:00+00'),
+                                                     (3, '2026-11-20 09:20+00');
+insert into intermediate.int_ticket_status_transitions values (10, 1), (20, 2), (30, 3), (30, 3);
+"""
+
+
+def test_a_view_is_scoped_by_the_builds_of_the_tables_it_reads(dbt_scope, module_db):
+    sql(module_db, VIEW_SETUP)
+    # the old duplicate (30, ticket 3 unchanged): full runs only
+    assert failures(dbt_scope, test=VIEW_TEST) == 1
+    assert failures(dbt_scope, *NIGHTLY, test=VIEW_TEST) == 0
+    # the changed ticket 2 gets a transition whose id an unchanged ticket has: caught at night
+    sql(module_db, "insert into intermediate.int_ticket_status_transitions values (10, 2)")
+    assert failures(dbt_scope, *NIGHTLY, test=VIEW_TEST) == 1
+    sql(module_db, "delete from intermediate.int_ticket_status_transitions where ticket_id = 2 and status_change_id = 10")
+    # a table the view reads has no recorded build: the view is tested whole
+    sql(module_db, "delete from dbt_state.incremental_runs where model = 'intermediate.int_tickets_enriched'")
+    assert failures(dbt_scope, *NIGHTLY, test=VIEW_TEST) == 1

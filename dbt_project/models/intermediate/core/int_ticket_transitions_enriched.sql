@@ -1,3 +1,6 @@
+-- meta.changed_rows_column: a transition loaded since the cutoff moves its ticket's
+-- _source_loaded_at, so nightly data tests read the changed rows (macros/data_test_scope.sql)
+{{ config(meta={'changed_rows_column': '_source_loaded_at'}) }}
 -- Status transitions with the attributes of their ticket (engineer, client, site, ...).
 select
     tr.status_change_id,
