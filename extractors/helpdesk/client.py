@@ -253,6 +253,11 @@ class HelpdeskClient:
             ids = [r["id"] for r, o in zip(probe, flags, strict=True)
                    if isinstance(r, dict) and isinstance(r.get("id"), int) and o is not None]
             top = max(ids) if ids else None
+            if check is not None and any(o is None for o in flags):
+                # the probe's unreadable rows are rejects like any others (never a silent drop);
+                # its good rows are read again by the ranges
+                yield FeedPage([r for r, o in zip(probe, flags, strict=True) if o is None],
+                               [None for o in flags if o is None])
         if top is None or top < workers * self.settings.list_page_size:
             async for page in self.id_pages(path, extra, check):
                 yield page

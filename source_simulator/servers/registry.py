@@ -9,9 +9,9 @@ the store without rendering (the last instant at or before the clock where a reg
 version starts or ends: the sheets' rows are a function of that instant). A request whose
 ``If-None-Match`` matches (weak comparison), or, without ``If-None-Match``, whose
 ``If-Modified-Since`` is not older than ``Last-Modified``, gets ``304 Not Modified`` with no
-body and nothing rendered. The ETag is weak because the title block's "Актуально на <date>"
-line follows the clock's day while the rows stay the same: the representations are
-equivalent, not byte-identical.
+body and nothing rendered (``HEAD`` gives the validators, not rendered either). The ETag is
+weak because the title block's "Актуально на <date>" line follows the clock's day while the
+rows stay the same: the representations are equivalent, not byte-identical.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def not_modified(request: Request, etag: str, modified: datetime) -> bool:
     return False
 
 
-@router.get("/registry.xlsx")
+@router.api_route("/registry.xlsx", methods=["GET", "HEAD"])
 def registry(request: Request) -> Response:
     c = ctx(request)
     now = c.clock.get()
@@ -82,6 +82,8 @@ def registry(request: Request) -> Response:
                "Cache-Control": "no-cache"}
     if not_modified(request, etag, modified):
         return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":  # the validators without rendering
+        return Response(status_code=200, media_type=XLSX, headers=headers)
 
     from source_simulator.registry_workbook import render_workbook  # late: openpyxl is slow to import
 

@@ -51,6 +51,8 @@ def test_simulator_workbook_answers_304_to_its_validators(sim):
     strong = etag.removeprefix("W/")  # weak comparison
     assert httpx.get(f"{sim.base}/registry.xlsx", headers={"If-None-Match": strong}).status_code == 304
     assert httpx.get(f"{sim.base}/registry.xlsx", headers={"If-Modified-Since": modified}).status_code == 304
+    head = httpx.head(f"{sim.base}/registry.xlsx")
+    assert head.status_code == 200 and head.headers["etag"] == etag and head.content == b""
     stale = httpx.get(f"{sim.base}/registry.xlsx", headers={"If-None-Match": '"something-else"'}, timeout=60)
     assert stale.status_code == 200 and stale.headers["etag"] == etag
 
