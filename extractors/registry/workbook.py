@@ -16,8 +16,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from openpyxl import load_workbook
-
 Kind = Literal["code", "text", "decimal", "date", "inn", "personnel_no"]
 
 
@@ -251,6 +249,10 @@ def read_sheet(values: Iterable[tuple[Any, ...]], spec: SheetSpec, search_rows: 
 
 def read_workbook(data: bytes, spec: SheetSpec, search_rows: int = 30) -> SheetResult:
     """One sheet of the workbook; a missing sheet or header is an error for the whole load."""
+    # late: openpyxl (and numpy under it) is a third of `import extractors.run`, which every
+    # spawned extraction process pays, while a nightly with an unchanged workbook never opens one
+    from openpyxl import load_workbook
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
