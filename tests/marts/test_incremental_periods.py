@@ -94,8 +94,9 @@ create table marts.dim_points_prices (work_type text, points numeric, valid_from
 create table marts.dim_duty_tariffs (shift_type text, rate numeric, valid_from timestamptz, valid_to timestamptz);
 create table marts.dim_service_tariffs (work_type text, client_rate numeric, engineer_cost numeric,
     valid_from timestamptz, valid_to timestamptz);
-create table intermediate.int_bonus__ticket_points (ticket_id bigint, complexity_coef numeric);
-insert into intermediate.int_bonus__ticket_points values (1, 1.25), (2, 1.0), (3, 1.0);
+create table intermediate.int_bonus__ticket_points (ticket_id bigint, complexity_coef numeric, period_start date);
+insert into intermediate.int_bonus__ticket_points values
+    (1, 1.25, '2026-01-01'), (2, 1.0, '2026-06-01'), (3, 1.0, '2026-11-01');
 create table intermediate.int_bonus__repeats (ticket_id bigint, repeated_at timestamptz, is_first_repeat boolean);
 """
 
@@ -170,3 +171,120 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     rebuilt = kpi(fresh_db)
     assert rebuilt == {**nightly, date(2026, 6, 1): (1, 1.0, 0)}
+
+
+# --- every incremental table of this area, nightly vs a full rebuild --------------------------
+#
+# tests/orchestration/test_nightly.py runs the real nightly job twice across a simulated day on
+# the tiny world and compares a list of tables with a full rebuild. The same run, here with
+# every table this area builds incrementally (by period, or by record), among them the ones
+# that became incremental for the nightly cost on `large` (docs/marts.md "Incremental by
+# period"): the weekly KPI, the SLA and contract marts, the client profitability, the bonus
+# aggregate, the rules 1-4 lines and the tickets' open spans.
+
+AREA_TABLES = [
+    "marts.mart_engineer_kpi_weekly",
+    "marts.mart_sla_by_work_type",
+    "marts.mart_contract_alerts",
+    "marts.mart_client_profitability",
+    "marts.agg_bonus_monthly",
+    "intermediate.int_bonus__base_lines",
+    "intermediate.int_bonus__ticket_points",
+    "intermediate.int_contracts__time_entries",
+    "intermediate.int_kpi__ticket_open_spans",
+]
+
+
+def _nightly_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "marts_nightly_reuse", ROOT / "tests" / "orchestration" / "test_nightly.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    from source_simulator.generator import generate
+
+    return generate("tiny", out=tmp_path_factory.mktemp("marts_nightly_world")).path
+
+
+def test_nightly_equals_a_full_rebuild_for_every_incremental_table_of_the_area(world, module_db, tmp_path):
+    nightly = _nightly_module()
+    nightly.TABLES = [*nightly.TABLES, *AREA_TABLES]
+    nightly.test_nightly_job_twice_across_a_day_equals_a_full_rebuild(world, module_db, tmp_path)
+
+
+# --- a recomputed month left without rows loses its old rows ----------------------------------
+#
+# mart_contract_alerts is incremental by month; delete+insert alone deletes only the months
+# present in the new batch, so a month whose only alert went away would keep it. The model
+# writes one row without alert_id for such a month (removed by its post-hook).
+
+ALERTS_UPSTREAM = """
+create schema if not exists marts;
+create schema if not exists intermediate;
+create schema if not exists raw_meta;
+create table raw_meta.loads (load_id bigint, source text, entity text, started_at timestamptz,
+    finished_at timestamptz, status text, rows_rejected bigint, error text);
+create table marts.mart_contract_usage (row_id text, contract_ref text, client_inn text, client_name text,
+    contract_name text, period_start date, included_hours numeric(12, 2), used_hours numeric(12, 2),
+    usage_ratio numeric(10, 4), traffic_light text, is_ratio_rated boolean);
+insert into marts.mart_contract_usage values
+    ('k1-03', 'K1', '7700000001', 'ООО Один', 'Договор 1', '2026-03-01', 10, 9, 0.9, 'blue', true),
+    ('k1-04', 'K1', '7700000001', 'ООО Один', 'Договор 1', '2026-04-01', 10, 8, 0.8, 'blue', true);
+create table intermediate.int_contracts__time_entries (time_entry_id bigint, contract_ref text,
+    period_start date, logged_at timestamptz, hours numeric, counts_against_included boolean,
+    _source_loaded_at timestamptz);
+insert into intermediate.int_contracts__time_entries values
+    (1, 'K1', '2026-03-01', '2026-03-03 12:00+03', 9, true, '2026-04-20 00:00+00'),
+    (2, 'K1', '2026-04-01', '2026-04-03 12:00+03', 8, true, '2026-04-20 00:00+00');
+"""
+
+
+def alerts(db_url: str) -> dict[date, tuple]:
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute(
+            "select period_start, used_hours, crossed_80_at, alert_text from marts.mart_contract_alerts"
+            " order by period_start"
+        ).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_a_month_whose_last_alert_went_away_is_emptied(fresh_db: str, tmp_path: Path) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(ALERTS_UPSTREAM)
+    select = ["--select", "int_marts__watermarks", "mart_contract_alerts"]
+
+    dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
+    full = alerts(fresh_db)
+    assert sorted(full) == [date(2026, 3, 1), date(2026, 4, 1)]
+    assert full[date(2026, 4, 1)][1] == datetime(2026, 4, 3, 9, tzinfo=UTC), "80% crossed by the one entry"
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        # sentinel: March is not recomputed (nothing of March changed)
+        conn.execute("update marts.mart_contract_alerts set alert_text = 'sentinel' where period_start = '2026-03-01'")
+        # April's entry is re-loaded with fewer hours: usage 70%, no alert any more
+        conn.execute(
+            "update intermediate.int_contracts__time_entries set hours = 7, _source_loaded_at = now()"
+            " where time_entry_id = 2"
+        )
+        conn.execute(
+            "update marts.mart_contract_usage set used_hours = 7, usage_ratio = 0.7 where row_id = 'k1-04'"
+        )
+
+    dbt(fresh_db, tmp_path, "run", *select)
+    nightly = alerts(fresh_db)
+    assert date(2026, 4, 1) not in nightly, "April's alert went away with its usage"
+    assert nightly[date(2026, 3, 1)][2] == "sentinel", "March was not recomputed"
+    with psycopg.connect(fresh_db) as conn:
+        empty = conn.execute("select count(*) from marts.mart_contract_alerts where alert_id is null").fetchone()[0]
+    assert empty == 0, "the placeholder row of an emptied month is removed"
+
+    dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
+    rebuilt = alerts(fresh_db)
+    assert list(rebuilt) == [date(2026, 3, 1)]

@@ -5,22 +5,29 @@
     recomputed exactly (mart_kpi_rollup). -#}
 {% macro marts_engineer_kpi(grain) -%}
 {%- set shift_types = ['day', 'night', 'duty_day', 'duty_night', 'duty_weekend'] -%}
+{#- incremental run: the touched periods as literals (macros/marts/marts_incremental.sql) -#}
+{%- set touched = marts_touched(grain) -%}
 with
 
-{{ marts_touched_with([grain]) }}
-
--- tickets deleted from the help desk count nowhere (as in the bonus)
-tickets as (
+-- tickets deleted from the help desk count nowhere (as in the bonus); not materialized:
+-- each use below pushes its own index range on completed_at / created_at into the scan
+tickets as not materialized (
     select * from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)
 ),
 
-ticket_points as (
+ticket_points as not materialized (
     select ticket_id, complexity_coef from {{ ref('int_bonus__ticket_points') }}
+    where {{ marts_month_overlaps(touched, 'period_start') }}
 ),
 
 repeats as (
     select ticket_id, min(repeated_at) as first_repeated_at
     from {{ ref('int_bonus__repeats') }}
+    {%- if touched is not none and touched.ranges %}
+    -- only tickets completed in a touched period are read, and their repeats come after
+    -- their completion
+    where repeated_at >= '{{ touched.ranges[0][2] }}'::timestamptz
+    {%- endif %}
     group by ticket_id
 ),
 
@@ -35,7 +42,11 @@ engineers as (
 -- the newest and oldest activity moments (tickets created/completed, time entries, worked
 -- shifts): macros/marts/marts_incremental.sql
 as_of as materialized (
-    select {{ marts_as_of() }} as as_of_at, {{ marts_first_activity() }} as first_at
+    {%- if touched is none %}
+    select as_of_at, first_at from {{ marts_activity_bounds() }} as bounds
+    {%- else %}
+    select {{ marts_literal(touched.as_of) }}::timestamptz as as_of_at, {{ marts_literal(touched.first_at) }}::timestamptz as first_at
+    {%- endif %}
 ),
 
 periods as (
@@ -46,7 +57,7 @@ periods as (
         {{ marts_period('as_of.as_of_at', grain) }},
         interval '1 {{ grain }}'
     ) as p
-    where {{ marts_in_touched('p::date', grain) }}
+    where {{ marts_period_in(touched, 'p::date') }}
 ),
 
 employed as (
@@ -76,7 +87,7 @@ completed as (
     left join ticket_points on ticket_points.ticket_id = tickets.ticket_id
     left join repeats on repeats.ticket_id = tickets.ticket_id
     where tickets.completed_at is not null and tickets.personnel_no is not null
-        and {{ marts_in_touched(marts_period('tickets.completed_at', grain), grain) }}
+        and {{ marts_ts_in(touched, 'tickets.completed_at') }}
     group by 1, 2
 ),
 
@@ -88,7 +99,7 @@ equipment_served as (
     from tickets
     cross join lateral unnest(tickets.equipment_serials) as serial
     where tickets.completed_at is not null and tickets.personnel_no is not null
-        and {{ marts_in_touched(marts_period('tickets.completed_at', grain), grain) }}
+        and {{ marts_ts_in(touched, 'tickets.completed_at') }}
     group by 1, 2
 ),
 
@@ -100,7 +111,7 @@ reaction as (
         count(*) filter (where sla_reaction_met) as sla_reaction_met
     from tickets
     where personnel_no is not null and sla_reaction_met is not null
-        and {{ marts_in_touched(marts_period('created_at', grain), grain) }}
+        and {{ marts_ts_in(touched, 'created_at') }}
     group by 1, 2
 ),
 
@@ -116,7 +127,7 @@ shifts as (
         {%- endfor %}
     from {{ ref('fct_shifts') }}
     where status = 'worked' and not coalesce(is_deleted, false) and personnel_no is not null
-        and {{ marts_in_touched(marts_period('coalesce(actual_start, planned_start)', grain), grain) }}
+        and {{ marts_ts_in(touched, 'coalesce(actual_start, planned_start)') }}
     group by 1, 2
 ),
 
@@ -128,7 +139,7 @@ onsite as (
     from {{ ref('fct_time_entries') }}
     where activity in ('onsite', 'travel', 'maintenance', 'emergency_repair', 'diagnostics')
         and personnel_no is not null
-        and {{ marts_in_touched(marts_period('logged_at', grain), grain) }}
+        and {{ marts_ts_in(touched, 'logged_at') }}
     group by 1, 2
 ),
 

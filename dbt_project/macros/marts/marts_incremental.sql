@@ -79,22 +79,44 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Newest activity moment of the warehouse (the KPI's as_of: provisional repeat share). -#}
+{#- Newest activity moment of the warehouse (the KPI's as_of: provisional repeat share).
+    max(greatest(a, b)) = greatest(max(a), max(b)) (both ignore nulls), written so that each
+    max is a backward scan of the fact's index on that column, not a sequential scan. -#}
 {% macro marts_as_of() -%}
     (select greatest(
-        (select max(greatest(created_at, completed_at)) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select max(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select max(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
         (select max(logged_at) from {{ ref('fct_time_entries') }}),
         (select max(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
     ))
 {%- endmacro %}
 
-{#- Oldest activity moment (first period of the marts). -#}
+{#- Oldest activity moment (first period of the marts); index scans as marts_as_of. -#}
 {% macro marts_first_activity() -%}
     (select least(
-        (select min(least(created_at, completed_at)) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select min(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+        (select min(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
         (select min(logged_at) from {{ ref('fct_time_entries') }}),
         (select min(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
     ))
+{%- endmacro %}
+
+{#- One row: as_of_at (marts_as_of) and first_at (marts_first_activity) with one scan of
+    fct_shifts for both (the ticket and time-entry bounds are index probes). -#}
+{% macro marts_activity_bounds() -%}
+    (select
+        greatest(
+            (select max(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+            (select max(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+            (select max(logged_at) from {{ ref('fct_time_entries') }}),
+            sh.max_at) as as_of_at,
+        least(
+            (select min(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+            (select min(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
+            (select min(logged_at) from {{ ref('fct_time_entries') }}),
+            sh.min_at) as first_at
+    from (select max(coalesce(actual_start, planned_start)) as max_at, min(coalesce(actual_start, planned_start)) as min_at
+          from {{ ref('fct_shifts') }} where status = 'worked') as sh)
 {%- endmacro %}
 
 {#- md5 of everything small the period marts read besides the facts: when it moves, every
@@ -163,7 +185,7 @@
             (select max(_source_loaded_at) from {{ ref('fct_time_entries') }})
         ),
         (select max(updated_at) from {{ ref('fct_shifts') }}),
-        {{ marts_as_of() }},
+        (select as_of_at from {{ marts_activity_bounds() }} as bounds),
         {{ marts_dims_signature() }},
         now()
     on conflict (model) do update set
@@ -195,10 +217,11 @@
 {% macro marts_touched_periods_ctes(grains=['month']) -%}
 marts_params as materialized (
     select
-        {{ marts_as_of() }} as as_of_at,
-        {{ marts_first_activity() }} as first_at,
+        bounds.as_of_at,
+        bounds.first_at,
         (select greatest(coalesce(max(repeat_window_days), 0), 0) from {{ ref('int_bonus__coefficient_sets') }})
             * interval '1 day' as max_window
+    from {{ marts_activity_bounds() }} as bounds
 ),
 
 marts_wm as materialized (
@@ -215,12 +238,15 @@ marts_changed_tickets as materialized (
     select t.created_at, t.status_code, greatest(t.created_at, t.completed_at, t.last_completed_at) as last_at
     from {{ ref('fct_tickets') }} as t
     where {{ marts_loaded_since_last_build('t._source_loaded_at') }}
+        -- a one-time filter: no scan at all when every period is recomputed anyway
+        and (select not coalesce(marts_wm.all_periods, true) and marts_wm.loaded_at is not null from marts_wm)
 ),
 
 marts_changed_moments as materialized (
     select te.logged_at as at
     from {{ ref('fct_time_entries') }} as te
     where {{ marts_loaded_since_last_build('te._source_loaded_at') }}
+        and (select not coalesce(marts_wm.all_periods, true) and marts_wm.loaded_at is not null from marts_wm)
     union all
     select gone.logged_at
     from {{ ref('int_time_entries_enriched') }} as gone
@@ -253,9 +279,12 @@ touched_{{ grain }} as materialized (
         union all
         select {{ marts_period('m.at', grain) }} from marts_changed_moments as m where m.at is not null
         union all
-        -- periods whose repeat window was still open at the previous run
+        -- periods whose repeat window was still open at the previous run: a period whose
+        -- last moment + window <= the previous as_of was final then and stays final, and
+        -- the first period with last moment > as_of - window is the one containing
+        -- (as_of - window) (least of both runs' as_of: a fact removed can move it back)
         select generate_series(
-            {{ marts_period("marts_wm.as_of_at - marts_params.max_window - interval '1 " ~ grain ~ "'", grain) }},
+            {{ marts_period("least(marts_wm.as_of_at, marts_params.as_of_at) - marts_params.max_window", grain) }},
             {{ marts_period('greatest(marts_params.as_of_at, marts_wm.as_of_at)', grain) }},
             interval '1 {{ grain }}')
         from marts_params, marts_wm
@@ -282,4 +311,87 @@ touched_{{ grain }} as materialized (
     {%- if is_incremental() -%}
     {{ marts_touched_periods_ctes(grains) }},
     {%- endif -%}
+{%- endmacro %}
+
+{#- The touched periods of this run as literals (computed once with run_query, before the
+    model's SQL runs), so that every period filter of the model is a range on the raw
+    timestamp column (`completed_at >= '...'::timestamptz and completed_at < '...'`) that the
+    planner turns into an index scan of the fact, instead of `date_trunc(...) = any(...)`
+    evaluated on every row of a sequential scan. Returns none on a full build (the filters
+    are then `true`), else a dict:
+      ranges: [[first period, period after the last (dates), first moment, end moment
+               (timestamptz text)], ...] - runs of consecutive touched periods, in order;
+      as_of, first_at: marts_as_of() / marts_first_activity() as timestamptz text.
+    Call once per model and grain and pass the result to marts_ts_in / marts_period_in. -#}
+{% macro marts_touched(grain='month') -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set q -%}
+        with {{ marts_touched_periods_ctes([grain]) }},
+        islands as (
+            select period_start,
+                   period_start - (row_number() over (order by period_start))::int * interval '1 {{ grain }}' as island
+            from touched_{{ grain }}
+        ),
+        ranges as (
+            select min(period_start)::text as first_period,
+                   (max(period_start) + interval '1 {{ grain }}')::date::text as end_period,
+                   {{ marts_period_first_moment('min(period_start)') }}::text as first_moment,
+                   {{ marts_period_first_moment("(max(period_start) + interval '1 " ~ grain ~ "')::date") }}::text as end_moment
+            from islands
+            group by island
+        )
+        select marts_params.as_of_at::text, marts_params.first_at::text, ranges.*
+        from marts_params
+        left join ranges on true
+        order by ranges.first_period
+    {%- endset -%}
+    {%- set rows = run_query(q).rows -%}
+    {%- set ranges = [] -%}
+    {%- for r in rows if r[2] is not none -%}
+        {%- do ranges.append([r[2], r[3], r[4], r[5]]) -%}
+    {%- endfor -%}
+    {%- do log('marts_touched ' ~ this.identifier ~ ' ' ~ grain ~ ': ' ~ ranges | map('first') | list ~ ' .. '
+               ~ ranges | map('last') | list, info=false) -%}
+    {{- return({'ranges': ranges, 'as_of': rows[0][0], 'first_at': rows[0][1], 'grain': grain}) -}}
+{%- endmacro %}
+
+{#- Predicate: the timestamptz `col` falls in a touched period (true on a full build). -#}
+{% macro marts_ts_in(touched, col) -%}
+    {%- if touched is none -%}
+    true
+    {%- elif touched.ranges | length == 0 -%}
+    false
+    {%- else -%}
+    ({% for r in touched.ranges %}({{ col }} >= '{{ r[2] }}'::timestamptz and {{ col }} < '{{ r[3] }}'::timestamptz){% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Predicate: the date `col` (a period_start of the touched grain) is a touched period. -#}
+{% macro marts_period_in(touched, col) -%}
+    {%- if touched is none -%}
+    true
+    {%- elif touched.ranges | length == 0 -%}
+    false
+    {%- else -%}
+    ({% for r in touched.ranges %}({{ col }} >= '{{ r[0] }}'::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Predicate: the month `col` (a month's first day) overlaps a touched period of any grain
+    (for int_bonus__ticket_points.period_start under the weekly KPI). -#}
+{% macro marts_month_overlaps(touched, col) -%}
+    {%- if touched is none -%}
+    true
+    {%- elif touched.ranges | length == 0 -%}
+    false
+    {%- else -%}
+    ({% for r in touched.ranges %}({{ col }} >= date_trunc('month', '{{ r[0] }}'::date)::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A text value as an SQL literal ('...'), null when none. -#}
+{% macro marts_literal(value) -%}
+    {%- if value is none -%}null{%- else -%}'{{ value | replace("'", "''") }}'{%- endif -%}
 {%- endmacro %}

@@ -3,33 +3,25 @@
     the period, or with activity in it). -#}
 {% macro marts_load_index(grain) -%}
 {%- set kpi = ref('mart_engineer_kpi') if grain == 'month' else ref('mart_engineer_kpi_weekly') -%}
+{%- set touched = marts_touched(grain) -%}
 (
 with
-
-{{ marts_touched_with([grain]) }}
 
 active as (
     select personnel_no, period_start, team_id, team_name, region_code, sites_assigned, fleet_assigned, onsite_hours
     from {{ kpi }}
-    where {{ marts_in_touched('period_start', grain) }}
+    where {{ marts_period_in(touched, 'period_start') }}
 ),
 
 periods as (
     select distinct period_start from active
 ),
 
--- a ticket is open from creation until its last completion (never completed: still open)
+-- a ticket is open from creation until its last completion (never completed: still open):
+-- int_kpi__ticket_open_spans (assigned, not deleted tickets; open_until indexed)
 open_tickets as (
-    select
-        personnel_no,
-        complexity,
-        created_at,
-        case
-            when status_code in ('completed', 'closed') then coalesce(last_completed_at, completed_at, created_at)
-            else 'infinity'::timestamptz
-        end as open_until
-    from {{ ref('fct_tickets') }}
-    where personnel_no is not null and not coalesce(is_deleted, false)
+    select personnel_no, complexity, created_at, open_until
+    from {{ ref('int_kpi__ticket_open_spans') }}
 ),
 
 bounds as (
@@ -53,11 +45,13 @@ open_in_period as (
         ),
         interval '1 {{ grain }}'
     ) as p
-    {%- if is_incremental() %}
+    {%- if touched is not none %}
     -- only tickets open at some time within the recomputed periods
-    where t.open_until >= {{ marts_period_first_moment('bounds.first_period') }}
-        and t.created_at <= {{ marts_period_last_moment('bounds.last_period', grain) }}
-        and {{ marts_in_touched('p::date', grain) }}
+    where {% if touched.ranges -%}
+        t.open_until >= '{{ touched.ranges[0][2] }}'::timestamptz
+        and t.created_at < '{{ touched.ranges[-1][3] }}'::timestamptz
+        and {{ marts_period_in(touched, 'p::date') }}
+        {%- else %}false{% endif %}
     {%- endif %}
 ),
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='marts_delete_insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook="{{ marts_watermark_save() }}",
@@ -15,17 +15,18 @@
 -- hourly_work_share), matched and unmatched engineers alike (personnel_no null = unmatched;
 -- mart_bonus_lines keeps the matched ones). Rules 5 and 6 need the period totals and are
 -- added in mart_bonus_lines.
+{%- set touched = marts_touched('month') %}
 with
 
-{{ marts_touched_with(['month']) }}
-
-ticket_points as (
+-- not materialized: read twice (the month's points lines by period_start, the penalised
+-- tickets by ticket_id), each through its own index
+ticket_points as not materialized (
     select * from {{ ref('int_bonus__ticket_points') }}
 ),
 
 repeats as (
     select * from {{ ref('int_bonus__repeats') }}
-    where is_first_repeat and {{ marts_in_touched(marts_period('repeated_at'), 'month') }}
+    where is_first_repeat and {{ marts_ts_in(touched, 'repeated_at') }}
 ),
 
 coefficient_sets as (
@@ -76,7 +77,7 @@ points_lines as (
         || {{ marts_ru_num('points_rate_rub') }} || ' ₽ = ' || {{ marts_ru_money('amount_rub') }} || ' ₽'
         as explanation
     from ticket_points
-    where {{ marts_in_touched('period_start', 'month') }}
+    where {{ marts_period_in(touched, 'period_start') }}
 ),
 
 penalties as (
@@ -132,7 +133,7 @@ duty as (
     where s.status = 'worked'
         and s.shift_type in ('duty_day', 'duty_night', 'duty_weekend')
         and not coalesce(s.is_deleted, false)
-        and {{ marts_in_touched(marts_period('coalesce(s.actual_start, s.planned_start)'), 'month') }}
+        and {{ marts_ts_in(touched, 'coalesce(s.actual_start, s.planned_start)') }}
 ),
 
 duty_lines as (
@@ -178,7 +179,7 @@ hourly as (
         limit 1
     ) as tariff on true
     where te.activity = 'hourly_work'
-        and {{ marts_in_touched(marts_period('te.logged_at'), 'month') }}
+        and {{ marts_ts_in(touched, 'te.logged_at') }}
 ),
 
 hourly_lines as (

@@ -2,9 +2,9 @@
     config(
         materialized='incremental',
         unique_key='ticket_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='marts_delete_insert',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where source_event_id is null",
+        post_hook=["delete from {{ this }} where period_start is null and source_event_id is null",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
                  {'columns': ['period_start']}],
@@ -28,7 +28,9 @@
 -- fct_tickets since this model's last build (macros/marts/marts_incremental.sql), and those
 -- completed on or after the Period of a 1C coefficient / price row loaded since then. A
 -- changed ticket that no longer earns (deleted, completion gone) comes as a row without
--- source_event_id, which replaces the old row and is then removed by the post-hook.
+-- source_event_id, which replaces the old row and is then removed by the post-hook (found
+-- through the period_start index: such a row has no period either; `where source_event_id is
+-- null` alone was a sequential scan of every ticket, 0.7 s a night on `large`).
 with
 
 changed as (

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='marts_delete_insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook="{{ marts_watermark_save() }}",
@@ -21,13 +21,12 @@
 -- completion, so a late repeat never rewrites an earlier (possibly approved) period: it
 -- becomes a line of the period it happened in. The earlier period's lines and calc_hash
 -- stay as they were.
+{%- set touched = marts_touched('month') %}
 with
-
-{{ marts_touched_with(['month']) }}
 
 base_lines as (
     select * from {{ ref('int_bonus__base_lines') }}
-    where personnel_no is not null and {{ marts_in_touched('period_start', 'month') }}
+    where personnel_no is not null and {{ marts_period_in(touched, 'period_start') }}
 ),
 
 coefficient_sets as (
@@ -42,7 +41,7 @@ sla as (
         count(*) as sla_total
     from {{ ref('int_bonus__ticket_points') }}
     where personnel_no is not null and deadline_at is not null
-        and {{ marts_in_touched('period_start', 'month') }}
+        and {{ marts_period_in(touched, 'period_start') }}
     group by 1, 2
 ),
 

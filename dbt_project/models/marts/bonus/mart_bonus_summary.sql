@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='marts_delete_insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook="{{ marts_watermark_save() }}",
@@ -15,13 +15,12 @@
 -- rounded lines), line counts per kind, and calc_hash (metrics.md): lowercase hex sha256
 -- of `line_kind|source_event_id|amount` rows sorted by kind then event id in code-point
 -- order (COLLATE "C") joined by '\n'. The approvals service pins this hash.
+{%- set touched = marts_touched('month') %}
 with
-
-{{ marts_touched_with(['month']) }}
 
 lines as (
     select * from {{ ref('mart_bonus_lines') }}
-    where {{ marts_in_touched('period_start', 'month') }}
+    where {{ marts_period_in(touched, 'period_start') }}
 ),
 
 engineers as (

@@ -1,12 +1,56 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='marts_delete_insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook=["delete from {{ this }} where alert_id is null",
+                   "{{ marts_watermark_save_loaded([ref('int_contracts__time_entries')]) }}"],
+        indexes=[{'columns': ['period_start']}],
+    )
+}}
+-- depends_on: {{ ref('int_marts__watermarks') }}
+-- reads {{ source('raw_meta', 'loads') }}
 -- Contracts whose usage reached 80% of the included hours in a month (metrics.md): the
 -- account manager should offer extra paid hours. One row per contract and month, with the
 -- moment the running total of used hours first reached 80% (crossed_80_at) and 100%
 -- (crossed_100_at, null if not yet).
+--
+-- Incremental by month (delete+insert on period_start): a nightly run recomputes the months
+-- with a time entry loaded since its last build (int_contracts__time_entries, index on
+-- _source_loaded_at) and the months where mart_contract_usage's alert rows differ from the
+-- stored ones (a contract changed, an entry vanished, an alert appeared or went away): the
+-- running totals are then summed over those months' entries only (index on period_start),
+-- not over every entry of three years. A touched month without any alert left comes as one
+-- row without alert_id, which replaces the month's old rows and is removed by the post-hook.
+{%- set months = none %}
+{%- if execute and is_incremental() %}
+{%- set q %}
+    select distinct period_start::text from {{ ref('int_contracts__time_entries') }}
+    where period_start is not null and {{ marts_loaded_since_last_build() }}
+    union
+    select coalesce(u.period_start, a.period_start)::text
+    from (select * from {{ ref('mart_contract_usage') }} where is_ratio_rated and usage_ratio >= 0.80) as u
+    full join {{ this }} as a on a.alert_id = u.row_id
+    where u.row_id is null or a.alert_id is null
+        or (u.contract_ref, u.client_inn, u.client_name, u.contract_name, u.period_start, u.included_hours,
+            u.used_hours, u.usage_ratio, u.traffic_light)
+           is distinct from
+           (a.contract_ref, a.client_inn, a.client_name, a.contract_name, a.period_start, a.included_hours,
+            a.used_hours, a.usage_ratio, a.traffic_light)
+{%- endset %}
+{%- set months = run_query(q).columns[0].values() | list %}
+{%- do log('mart_contract_alerts months: ' ~ months, info=false) %}
+{%- endif %}
+{%- if months is none %}{% set month_filter = 'true' %}
+{%- elif months | length == 0 %}{% set month_filter = 'false' %}
+{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
+{%- endif %}
 with
 
 usage as (
     select * from {{ ref('mart_contract_usage') }}
-    where is_ratio_rated and usage_ratio >= 0.80
+    where is_ratio_rated and usage_ratio >= 0.80 and {{ month_filter }}
 ),
 
 running as (
@@ -20,7 +64,7 @@ running as (
             rows between unbounded preceding and current row
         ) as used_so_far
     from {{ ref('int_contracts__time_entries') }}
-    where counts_against_included and contract_ref is not null
+    where counts_against_included and contract_ref is not null and {{ month_filter }}
 ),
 
 crossings as (
@@ -32,8 +76,9 @@ crossings as (
     from running
     join usage using (contract_ref, period_start)
     group by 1, 2
-)
+),
 
+alerts as (
 select
     usage.row_id as alert_id,
     usage.contract_ref,
@@ -54,3 +99,16 @@ select
     crossings.crossed_100_at
 from usage
 left join crossings using (contract_ref, period_start)
+)
+
+{%- if months is none %}
+select * from alerts
+{%- else %}
+-- every recomputed month: its alerts, or one row without alert_id (removed by the post-hook)
+select
+    alerts.alert_id, alerts.contract_ref, alerts.client_inn, alerts.client_name, alerts.contract_name,
+    m.period_start, alerts.included_hours, alerts.used_hours, alerts.usage_ratio, alerts.traffic_light,
+    alerts.alert_text, alerts.crossed_80_at, alerts.crossed_100_at
+from unnest(array[{% for m in months %}'{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %}]::date[]) as m (period_start)
+left join alerts on alerts.period_start = m.period_start
+{%- endif %}

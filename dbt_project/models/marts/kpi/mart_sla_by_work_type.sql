@@ -1,10 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='marts_delete_insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook="{{ marts_watermark_save() }}",
+        indexes=[{'columns': ['period_start']}],
+    )
+}}
+{{ marts_incremental_depends_on() }}
+{%- set touched = marts_touched('month') %}
+-- Incremental by period (macros/marts/marts_incremental.sql, docs/marts.md): the months a
+-- record loaded since the last build can reach are recomputed and replaced, reading only
+-- the tickets completed in them (index on fct_tickets.completed_at).
 -- SLA of resolution per work type and month (metrics.md): among tickets completed in the
 -- month with a deadline, the share completed by the deadline. Also per region and team
 -- for the dashboards' filters (rows with team_id / region_code; sum them for the company).
 with
 
 tickets as (
-    select * from {{ ref('fct_tickets') }} where completed_at is not null and not coalesce(is_deleted, false)
+    select * from {{ ref('fct_tickets') }}
+    where completed_at is not null and not coalesce(is_deleted, false)
+        and {{ marts_ts_in(touched, 'completed_at') }}
 ),
 
 engineers as (
