@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['check_name', 'source_key'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['check_name', 'source_key']}, {'columns': ['ticket_id']}],
+        post_hook=["delete from {{ this }} where source_system = '_marker'", "{{ record_incremental_run() }}"],
+    )
+}}
+-- depends_on: {{ ref('stg_onec__points_prices') }}
+-- depends_on: {{ ref('int_time_entries_enriched') }}
 -- Facts that are kept but need a person to look at them (check_name):
 --   completed_without_in_progress  completed with no in_progress change before completion
 --   missing_complexity / missing_work_type / missing_site  mandatory ticket fields empty
@@ -7,10 +19,52 @@
 --                                  the engineer between its actual start and end
 --   work_type_not_in_price_list    a completed ticket whose work type has no points price
 --                                  at completion (bonus rule 1 gives 0 points)
+--
+-- Incremental (delete+insert by (check_name, source_key); docs/marts.md "Incremental data
+-- quality"): with the recorded-run cutoff, a run recomputes
+--   * the ticket checks of the tickets rebuilt in fct_tickets since the cutoff (C: a ticket's
+--     fields, status history and assignee all move its _source_loaded_at; a deleted ticket
+--     stays there flagged);
+--   * time_entry_on_closed_ticket for the entries of C and the entries rebuilt in
+--     int_time_entries_enriched since the cutoff (deleted ones too: fct_time_entries drops them);
+--   * shift_without_ticket_activity for every worked shift (an event that leaves an
+--     engineer's shift, e.g. a ticket given to someone else, leaves no trace to find the shift
+--     by; the check is one index probe per shift).
+-- Every recomputed key that had a row gets a marker row (source_system '_marker') so
+-- delete+insert clears it; the post-hook deletes the markers. Without a recorded run, or
+-- after a change of the 1C points prices, a run recomputes everything.
+{%- set mode = 'full' -%}
+{%- if is_incremental() and execute and not _incremental_in_unit_test() -%}
+    {%- if _previous_run_at() -%}
+        {%- set cutoff = cutoff_literal() -%}
+        {%- set q -%}
+            select exists (select 1 from {{ ref('stg_onec__points_prices') }} where _last_loaded_at >= {{ cutoff }})
+        {%- endset -%}
+        {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
+    {%- else -%}
+        {%- set mode = 'rebuild' -%}
+    {%- endif -%}
+{%- endif %}
 with
+
+{% if mode == 'changes' %}
+changed_tickets as materialized (
+    select ticket_id from {{ ref('fct_tickets') }} where _source_loaded_at >= {{ cutoff }}
+),
+
+changed_entries as materialized (
+    select time_entry_id from {{ ref('int_time_entries_enriched') }} where _source_loaded_at >= {{ cutoff }}
+    union
+    select time_entry_id from {{ ref('fct_time_entries') }}
+    where ticket_id = any(array(select ticket_id from changed_tickets))
+),
+{% endif %}
 
 tickets as (
     select * from {{ ref('fct_tickets') }} where not is_deleted
+    {%- if mode == 'changes' %}
+      and ticket_id = any(array(select ticket_id from changed_tickets))
+    {%- endif %}
 ),
 
 status_spans as (
@@ -21,6 +75,10 @@ status_spans as (
         changed_at as span_start,
         lead(changed_at) over (partition by ticket_id order by changed_at, status_change_id) as span_end
     from {{ ref('int_ticket_status_transitions') }}
+    {%- if mode == 'changes' %}
+    where ticket_id = any(array(select distinct te.ticket_id from {{ ref('fct_time_entries') }} as te
+                                where te.time_entry_id = any(array(select time_entry_id from changed_entries))))
+    {%- endif %}
 ),
 
 closed_entries as (
@@ -31,29 +89,28 @@ closed_entries as (
        and sp.status_code = 'closed'
        and te.logged_at >= sp.span_start
        and (sp.span_end is null or te.logged_at < sp.span_end)
+    {%- if mode == 'changes' %}
+    where te.time_entry_id = any(array(select time_entry_id from changed_entries))
+    {%- endif %}
 ),
 
-worked_shifts as (
-    select *
-    from {{ ref('fct_shifts') }}
-    where status = 'worked' and not is_deleted
-      and actual_start is not null and actual_end is not null
-),
-
--- A shift is active when the engineer has a help-desk event between its actual start and
--- end: one probe per shift on fct_events' (personnel_no, occurred_at) index, instead of
--- sorting every help-desk event of the warehouse (tens of millions on `large`) for a join.
-active_shifts as (
-    select s.shift_id
-    from worked_shifts as s
-    where exists (
-        select 1
-        from {{ ref('fct_events') }} as a
-        where a.personnel_no = s.personnel_no
-          and a.occurred_at >= s.actual_start
-          and a.occurred_at < s.actual_end
-          and a.source_system = 'helpdesk'
-    )
+-- A worked shift is active when the engineer has a help-desk event between its actual start
+-- and end: one probe per shift on fct_events' (personnel_no, occurred_at) index (an anti
+-- join straight on fct_shifts, which the planner may run in parallel), instead of sorting
+-- every help-desk event of the warehouse (tens of millions on `large`) for a join.
+inactive_shifts as (
+    select s.*
+    from {{ ref('fct_shifts') }} as s
+    where s.status = 'worked' and not s.is_deleted
+      and s.actual_start is not null and s.actual_end is not null
+      and not exists (
+          select 1
+          from {{ ref('fct_events') }} as a
+          where a.personnel_no = s.personnel_no
+            and a.occurred_at >= s.actual_start
+            and a.occurred_at < s.actual_end
+            and a.source_system = 'helpdesk'
+      )
 ),
 
 checks as (
@@ -87,8 +144,7 @@ checks as (
     union all
     select 'shift_without_ticket_activity', 'schedule', s.shift_id, null::bigint, s.personnel_no,
         s.shift_type || ' shift ' || s.actual_start || ' - ' || s.actual_end || ' with no ticket activity'
-    from worked_shifts as s
-    where not exists (select 1 from active_shifts as a where a.shift_id = s.shift_id)
+    from inactive_shifts as s
 
     union all
     select 'work_type_not_in_price_list', 'helpdesk', t.ticket_id::text, t.ticket_id, t.personnel_no,
@@ -103,3 +159,16 @@ checks as (
 
 select check_name, source_system, source_key, ticket_id, personnel_no, detail
 from checks
+{%- if mode != 'full' %}
+union all
+-- markers: the recomputed keys that had a row (delete+insert clears them; the post-hook drops the markers)
+select check_name, '_marker', source_key, null::bigint, null, null
+from {{ this }}
+{%- if mode == 'changes' %}
+where check_name = 'shift_without_ticket_activity'
+   or (check_name in ('completed_without_in_progress', 'missing_complexity', 'missing_work_type', 'missing_site', 'work_type_not_in_price_list')
+       and ticket_id in (select ticket_id from changed_tickets))
+   or (check_name = 'time_entry_on_closed_ticket'
+       and source_key in (select time_entry_id::text from changed_entries))
+{%- endif %}
+{%- endif %}
