@@ -174,6 +174,15 @@ def _worker(source: str, entity: str, cfg: ExtractConfig) -> list[EntityResult |
     return [r if isinstance(r, EntityResult) else _portable(r) for r in results]
 
 
+def _first_load(db_url: str, source: str, entity: str) -> bool:
+    with psycopg.connect(_plain(db_url)) as conn:
+        row = conn.execute(
+            "select 1 from raw_meta.loads where source = %s and entity = %s and cursor_after is not null limit 1",
+            (source, entity),
+        ).fetchone()
+    return row is None
+
+
 def _process_count(cfg: ExtractConfig) -> int:
     retry = cfg.retry or RetrySettings()
     if cfg.transport is not None or retry.max_rps > 0:
@@ -188,8 +197,9 @@ def extract(
     """Every configured entity; failures are returned (and recorded in raw_meta.loads), not raised.
 
     With more than one process allowed (`EXTRACT_PROCESSES`, default: the number of cores), the
-    help-desk feeds of `OWN_PROCESS` each run in a spawned process while the calling process
-    extracts the rest; results come back in the usual order. Each entity's load is its own
+    help-desk feeds of `OWN_PROCESS` that have no cursor yet (a first load: millions of rows)
+    each run in a spawned process while the calling process extracts the rest; results come
+    back in the usual order. Increments (nightly runs) stay in one process. Each entity's load is its own
     transaction series with its own lock and cursor either way, so the split changes nothing
     in what lands in raw (okdesk mode, where time entries follow issues, is not split).
     """
@@ -204,6 +214,11 @@ def extract(
     if _process_count(cfg) < 2 or not own or okdesk or len(wanted) < 2:
         return asyncio.run(extract_async(sources, entities, cfg))
     ensure_schema(cfg.url())
+    # only a first load (no cursor yet) is worth a process: a nightly increment of a feed is a
+    # few dozen pages, less than a spawned interpreter's start (~1 CPU-s of imports)
+    own = [pair for pair in own if _first_load(cfg.url(), *pair)]
+    if not own:
+        return asyncio.run(extract_async(sources, entities, cfg))
     rest = [pair for pair in wanted if pair not in own]
     by_pair: dict[tuple[str, str], list[EntityResult | BaseException]] = {}
     with ProcessPoolExecutor(max_workers=len(own), mp_context=multiprocessing.get_context("spawn")) as pool:

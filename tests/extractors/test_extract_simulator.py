@@ -40,6 +40,10 @@ def test_unreadable_workbook_rows_are_the_expected_rejects(sim, module_db):
 
 
 def test_second_run_without_changes_inserts_nothing(sim, module_db, raw_counts):
+    from extractors.run import _first_load
+
+    # increments stay in one process: only a feed without a cursor gets a process of its own
+    assert not any(_first_load(module_db, "helpdesk", e) for e in ("issues", "status_history", "time_entries"))
     before = raw_counts(module_db)
     results = _ok(extract(cfg=sim.config(module_db)))
     assert {k: r.rows_inserted for k, r in results.items() if r.rows_inserted} == {}
