@@ -129,13 +129,16 @@ async def _extract_source(source: str, entities: Sequence[str], cfg: ExtractConf
 
 async def extract_async(
     sources: Sequence[str] | None = None, entities: Sequence[str] | None = None, cfg: ExtractConfig | None = None,
+    *, schema_ready: bool = False,
 ) -> list[EntityResult | BaseException]:
     cfg = cfg or ExtractConfig()
     chosen = list(sources or SOURCES)
     for s in chosen:
         if s not in SOURCES:
             raise ValueError(f"unknown source {s!r}; known: {', '.join(SOURCES)}")
-    ensure_schema(cfg.url())
+    if not schema_ready:
+        # DDL (create ... if not exists) takes table locks: never while another process loads
+        ensure_schema(cfg.url())
     jobs = []
     for s in chosen:
         names = [spec.table for spec in SPECS[s] if not entities or spec.table in entities]
@@ -170,7 +173,7 @@ def _portable(exc: BaseException) -> BaseException:
 
 def _worker(source: str, entity: str, cfg: ExtractConfig) -> list[EntityResult | BaseException]:
     """One entity in a worker process (spawned: no threads or event loop of the parent come along)."""
-    results = asyncio.run(extract_async([source], [entity], cfg))
+    results = asyncio.run(extract_async([source], [entity], cfg, schema_ready=True))
     return [r if isinstance(r, EntityResult) else _portable(r) for r in results]
 
 
@@ -225,7 +228,7 @@ def extract(
         futures = {pair: pool.submit(_worker, pair[0], pair[1], cfg) for pair in own}
         if rest:
             here = asyncio.run(extract_async(sorted({s for s, _ in rest}, key=chosen.index),
-                                             [e for _, e in rest], cfg))
+                                             [e for _, e in rest], cfg, schema_ready=True))
             # extract_async returns in `wanted` order for the entities it was given
             for pair, result in zip([p for p in wanted if p in rest], here, strict=True):
                 by_pair[pair] = [result]

@@ -252,14 +252,33 @@ def table_ddl(spec: EntitySpec) -> sql.Composed:
 
 
 def ensure_raw_schema(conn: psycopg.Connection, specs: Sequence[EntitySpec]) -> None:
-    """Create raw_meta and every schema/table of `specs` (idempotent, serialised by a lock)."""
+    """Create raw_meta and every schema/table of `specs` (idempotent, serialised by a lock).
+
+    The DDL runs only when its text changed since it was last applied (`raw_meta.ddl_applied`
+    keeps the digests): even a `create index if not exists` on an existing index takes a SHARE
+    lock on its table, and taken while another process's load holds `raw_meta.loads` and waits
+    for that table, the two deadlocked (seen with the extraction processes of one run and with
+    Dagster's concurrent asset steps)."""
+    statements = [META_DDL, *(schema_ddl(source) for source in sorted({s.source for s in specs})),
+                  *(table_ddl(spec) for spec in specs)]
+    text = "\n;\n".join(st.as_string(conn) if isinstance(st, sql.Composable) else st for st in statements)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    # and every table still there (a dropped schema is created again)
+    tables = ["raw_meta.loads", "raw_meta.ddl_applied", *(f"raw_{s}.rejects" for s in {sp.source for sp in specs}),
+              *(f"{spec.schema}.{spec.table}" for spec in specs)]
+    with conn.transaction():
+        row = conn.execute(
+            "select bool_and(to_regclass(t) is not null) from unnest(%s::text[]) as t", (tables,)).fetchone()
+        if row and row[0] and conn.execute("select 1 from raw_meta.ddl_applied where digest = %s",
+                                           (digest,)).fetchone():
+            return
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('extractors:ddl'))")
-        conn.execute(META_DDL)
-        for source in sorted({s.source for s in specs}):
-            conn.execute(schema_ddl(source))
-        for spec in specs:
-            conn.execute(table_ddl(spec))
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("create table if not exists raw_meta.ddl_applied"
+                     " (digest text primary key, applied_at timestamptz not null default now())")
+        conn.execute("insert into raw_meta.ddl_applied (digest) values (%s) on conflict do nothing", (digest,))
 
 
 # ------------------------------------------------------------------------------------ loader
