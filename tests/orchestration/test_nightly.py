@@ -42,7 +42,11 @@ TABLES = [
     "marts.mart_contract_usage", "marts.mart_engineer_load_index",
     # the dashboards' aggregates (their _batch_at, the time a row was written, is left out)
     "marts.agg_tickets_daily", "marts.agg_tickets_monthly", "marts.agg_money_daily",
-    "marts.agg_money_monthly", "marts.dash_open_tickets",
+    "marts.agg_money_monthly", "marts.dash_open_tickets", "marts.agg_bonus_monthly",
+    # incremental by touched period / by changed records since session 3
+    "marts.mart_engineer_kpi_weekly", "marts.mart_sla_by_work_type", "marts.mart_contract_alerts",
+    "marts.mart_client_profitability", "intermediate.int_kpi__ticket_open_spans",
+    "intermediate.int_bonus__repeats", "marts.dq_grey_zones", "marts.dq_unmatched_identities",
 ]
 
 
