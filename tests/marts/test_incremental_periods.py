@@ -177,46 +177,8 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
 #
 # tests/orchestration/test_nightly.py runs the real nightly job twice across a simulated day on
 # the tiny world and compares a list of tables with a full rebuild. The same run, here with
-# every table this area builds incrementally (by period, or by record), among them the ones
-# that became incremental for the nightly cost on `large` (docs/marts.md "Incremental by
-# period"): the weekly KPI, the SLA and contract marts, the client profitability, the bonus
-# aggregate, the rules 1-4 lines and the tickets' open spans.
-
-AREA_TABLES = [
-    "marts.mart_engineer_kpi_weekly",
-    "marts.mart_sla_by_work_type",
-    "marts.mart_contract_alerts",
-    "marts.mart_client_profitability",
-    "marts.agg_bonus_monthly",
-    "intermediate.int_bonus__base_lines",
-    "intermediate.int_bonus__ticket_points",
-    "intermediate.int_contracts__time_entries",
-    "intermediate.int_kpi__ticket_open_spans",
-]
-
-
-def _nightly_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "marts_nightly_reuse", ROOT / "tests" / "orchestration" / "test_nightly.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    from source_simulator.generator import generate
-
-    return generate("tiny", out=tmp_path_factory.mktemp("marts_nightly_world")).path
-
-
-def test_nightly_equals_a_full_rebuild_for_every_incremental_table_of_the_area(world, module_db, tmp_path):
-    nightly = _nightly_module()
-    nightly.TABLES = [*nightly.TABLES, *AREA_TABLES]
-    nightly.test_nightly_job_twice_across_a_day_equals_a_full_rebuild(world, module_db, tmp_path)
+# Every table this area builds incrementally is also compared with a full rebuild after two
+# nightly runs across a simulated day: tests/orchestration/test_nightly.py (its TABLES).
 
 
 # --- a recomputed month left without rows loses its old rows ----------------------------------

@@ -47,6 +47,8 @@ TABLES = [
     "marts.mart_engineer_kpi_weekly", "marts.mart_sla_by_work_type", "marts.mart_contract_alerts",
     "marts.mart_client_profitability", "intermediate.int_kpi__ticket_open_spans",
     "intermediate.int_bonus__repeats", "marts.dq_grey_zones", "marts.dq_unmatched_identities",
+    "intermediate.int_bonus__base_lines", "intermediate.int_bonus__ticket_points",
+    "intermediate.int_contracts__time_entries", "intermediate.int_time_entries_enriched",
 ]
 
 
@@ -89,6 +91,7 @@ def test_nightly_job_twice_across_a_day_equals_a_full_rebuild(world, module_db, 
         run([sys.executable, "-c", RUN_NIGHTLY], env)
         first = fingerprint(module_db)
         assert first["marts.fct_tickets"][0] > 0 and first["marts.mart_bonus_summary"][0] > 0
+        assert first["marts.dq_grey_zones"][0] > 0 and first["intermediate.int_bonus__repeats"][0] > 0
 
         httpx.post(f"{base}/_sim/clock", json={"advance_days": 1}, timeout=60).raise_for_status()
         run([sys.executable, "-c", RUN_NIGHTLY], env)
@@ -97,7 +100,10 @@ def test_nightly_job_twice_across_a_day_equals_a_full_rebuild(world, module_db, 
 
         with psycopg.connect(module_db) as conn:
             loads = conn.execute("select count(*) from raw_meta.loads where status = 'success'").fetchone()[0]
+            recorded = {r[0] for r in conn.execute("select model from dbt_state.incremental_runs")}
         assert loads > 0
+        # the second night ran the repeats and grey zones incrementally (a recorded run), not rebuilt
+        assert {"intermediate.int_bonus__repeats", "marts.dq_grey_zones"} <= recorded
 
     dbt = [str(Path(sys.executable).parent / "dbt"), "build", "--full-refresh", "--exclude", "test_type:unit",
            "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project")]
