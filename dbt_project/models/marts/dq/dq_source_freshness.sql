@@ -1,5 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['source', 'entity'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "{{ dq_freshness_drop_gone_keys() }}",
+            "{{ record_incremental_run() }}",
+        ],
+    )
+}}
 -- Per source and entity: the last successful load, the newest record timestamp the
 -- source reported (where it has one) and how many records were rejected in all.
+--
+-- Incremental (docs/marts.md "Incremental data quality"), so that a nightly reads an index,
+-- not five whole staging tables (3.5 s of the 2026-11-22 large nightly, 1.7 s alone): the
+-- loads and rejects parts are tiny and recomputed whole every run; last_record_at
+-- (max(updated_at) of a staging table, which keeps the latest version of every key and never
+-- deletes one) is, with the recorded-run cutoff and M = max over the rows loaded since it
+-- (the _last_loaded_at index):
+--   * no row loaded since the cutoff      -> the previous value (the same rows as then);
+--   * M >= the previous value             -> M (the rows not reloaded are among those the
+--                                            previous value was the maximum of);
+--   * otherwise (a newer version lowered the timestamp of the row that held the maximum,
+--     or no previous value)               -> max over the whole table, as a full build does.
+-- The whole-table branch is an InitPlan run only when needed.
+{%- set records = [
+    ('helpdesk', 'issues', 'stg_helpdesk__issues', 'updated_at'),
+    ('helpdesk', 'status_history', 'stg_helpdesk__status_changes', 'updated_at'),
+    ('helpdesk', 'time_entries', 'stg_helpdesk__time_entries', 'updated_at'),
+    ('schedule', 'shifts', 'stg_schedule__shifts', 'updated_at'),
+    ('onec', 'sales', 'stg_onec__sales', 'doc_date'),
+] -%}
+{%- set incremental = is_incremental() and execute and not _incremental_in_unit_test() -%}
+{%- if incremental -%}
+    {%- set incremental = _previous_run_at() is not none -%}
+{%- endif -%}
+{%- if incremental -%}
+    {%- set cutoff = cutoff_literal('_last_loaded_at') -%}
+{%- endif %}
 with
 
 loads as (
@@ -21,11 +60,24 @@ rejects as (
 ),
 
 records as (
-    select 'helpdesk' as source, 'issues' as entity, max(updated_at) as last_record_at from {{ ref('stg_helpdesk__issues') }}
-    union all select 'helpdesk', 'status_history', max(updated_at) from {{ ref('stg_helpdesk__status_changes') }}
-    union all select 'helpdesk', 'time_entries', max(updated_at) from {{ ref('stg_helpdesk__time_entries') }}
-    union all select 'schedule', 'shifts', max(updated_at) from {{ ref('stg_schedule__shifts') }}
-    union all select 'onec', 'sales', max(doc_date) from {{ ref('stg_onec__sales') }}
+    {%- for src, entity, model, column in records %}
+    {%- if incremental %}
+    select '{{ src }}' as source, '{{ entity }}' as entity, (
+        select case
+            when p.found and c.n = 0 then p.last_record_at
+            when p.found and c.m >= p.last_record_at then c.m
+            else (select max({{ column }}) from {{ ref(model) }})
+        end
+        from (select count(*) as n, max({{ column }}) as m
+              from {{ ref(model) }} where _last_loaded_at >= {{ cutoff }}) as c
+        cross join (select bool_or(true) is not null as found, max(last_record_at) as last_record_at
+                    from {{ this }} where source = '{{ src }}' and entity = '{{ entity }}') as p
+    ) as last_record_at
+    {%- else %}
+    select '{{ src }}' as source, '{{ entity }}' as entity, max({{ column }}) as last_record_at from {{ ref(model) }}
+    {%- endif %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 keys as (
