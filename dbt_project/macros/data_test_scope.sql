@@ -5,7 +5,8 @@
 
   A model opts in with `meta: {changed_rows_column: <timestamp column>}` (the newest raw load
   its row was built from: `_source_loaded_at` / `_last_loaded_at`). When dbt runs with
-  `--vars '{data_tests: changed}'` (the nightly job and the bench's nightly run do), the
+  DBT_ENV_CUSTOM_ENV_DATA_TESTS=changed (the nightly job and the bench's nightly run set it;
+  `--vars '{data_tests: changed}'` does the same: data_tests_scope() below), the
   row-level tests of such a model — not_null, accepted_values, expression_is_true and the child
   side of relationships — read only the rows this invocation could have rebuilt: that column at
   or after the model's cutoff, i.e. the start of its previous build (dbt_state.incremental_runs
@@ -15,7 +16,7 @@
   tested whole. `unique` and `unique_combination` compare rows with each other: at night they
   check the keys of the changed rows against the whole table (and `unique` does not read a
   table whose key has a unique index: below). Other tests comparing rows (totals) and every
-  test of the other models always read everything. Without the var (`make run`, the
+  test of the other models always read everything. In `all` scope (`make run`, the
   full_pipeline job, CI) every test reads every row.
 
   dbt calls get_where_subquery(relation) for every generic test; this keeps its `where` config.
@@ -48,15 +49,30 @@
 
 {#-
   The predicate "this row may have changed since the tested model's previous build", for the
-  test being rendered: '' when the var is not `changed` or the model has no
+  test being rendered: '' when the scope is not `changed` or the model has no
   `meta.changed_rows_column`. The previous build of a table is its record in runs_at_start;
   a view's is the earliest of the tables it reads (a view is rebuilt by nothing: its rows move
   with theirs). The cutoff is inlined as a literal when the test runs (the planner then uses
   the index on the column; a subquery bound is estimated at a third of the table and gets a
   sequential scan); it stays a subquery when dbt renders without running (parse, compile).
 -#}
+{#-
+  The scope of this invocation's data tests: `changed` or `all` (the default). Read from the
+  environment variable DBT_ENV_CUSTOM_ENV_DATA_TESTS (dbt's "custom metadata" prefix: dbt
+  hands it to Jinja as dbt_metadata_envs and records it in run_results.json's metadata), or
+  from `--vars '{data_tests: ...}'` (wins when given). The nightly job sets the environment
+  variable, not the var: a var that differs from the previous invocation's makes dbt re-parse
+  the whole project (~9 s on this project: nightly and full runs alternate, and Dagster copies
+  in the manifest `dbt parse` wrote without vars), an env var read by env_var() re-parses
+  every node using the macro (~7 s); a metadata variable is read when the SQL is rendered and
+  does not invalidate the partial parse at all.
+-#}
+{% macro data_tests_scope() -%}
+    {{ return(var('data_tests', none) or dbt_metadata_envs.get('DATA_TESTS') or 'all') }}
+{%- endmacro %}
+
 {% macro changed_rows_predicate() -%}
-    {%- if var('data_tests', 'all') != 'changed' -%}{{ return('') }}{%- endif -%}
+    {%- if data_tests_scope() != 'changed' -%}{{ return('') }}{%- endif -%}
     {%- set parent = _tested_node() -%}
     {%- set column = parent.config.meta.get('changed_rows_column') if parent else none -%}
     {%- if not column -%}{{ return('') }}{%- endif -%}
@@ -115,13 +131,13 @@
   column makes duplicates impossible (PostgreSQL refuses them at write time), so the test does
   not read the table (one-time filter, _no_unique_index_on; checked when the test runs, so a
   model that loses its index is tested in full again). That saves ~20 s of whole-table reads
-  in a full build of `large`. In `changed` mode (the var):
+  in a full build of `large`. In `changed` scope:
   - otherwise, on a model with `meta.changed_rows_column`, only the keys of the changed rows
     are checked, against the WHOLE table: a changed row duplicating an unchanged one fails;
     a duplicate of two unchanged rows was caught when they were built and is caught again by
     every full run. Cheap when the key is indexed (a few thousand index look-ups instead of
     hashing the whole table).
-  Without the var: dbt's whole-table test.
+  In `all` scope: dbt's whole-table test.
 -#}
 {% macro default__test_unique(model, column_name) %}
 {%- set changed = changed_rows_predicate() -%}

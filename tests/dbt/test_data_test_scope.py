@@ -67,6 +67,20 @@ def test_full_runs_test_every_row_and_nightly_only_rows_changed_since_the_last_b
     assert failures(dbt_scope, *NIGHTLY) == 0
 
 
+def test_the_nightly_scope_from_the_environment_keeps_the_parse(dbt_scope, module_db, monkeypatch):
+    """The nightly job sets DBT_ENV_CUSTOM_ENV_DATA_TESTS=changed instead of --vars: same scope,
+    and dbt reuses the parse of the previous (full) invocation instead of re-parsing everything."""
+    monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS", "all")
+    assert failures(dbt_scope) == 1            # the old null: read in the `all` scope
+    monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS", "changed")
+    done = dbt_scope("test", "--select", TEST, check=False)
+    assert done.returncode == 0, done.stdout[-4000:]  # the old row is out of the nightly scope
+    log = (dbt_scope.target / "logs" / "dbt.log").read_text()
+    last = log[log.rindex("Running with dbt="):]
+    assert "Unable to do partial parsing" not in last, last[:3000]
+    assert "Partial parsing enabled, no changes found" in last, last[:3000]
+
+
 def test_a_load_still_committing_at_the_last_build_is_in_the_nightly_scope(dbt_scope, module_db):
     # started 09:50, finished 10:20: its rows (loaded at 09:55) were not seen by the 10:00 build
     sql(module_db, """
