@@ -97,6 +97,30 @@
     },
 ] -%}
 
+{#-
+  The changed-records predicate of each event source. In a real incremental run the cutoff
+  and the earliest changed 1C register Period are inlined as literals (and the money clause
+  is left out when no register row moved): with changed_records()' `or money_at >= (select
+  ...)` the planner cannot use the `_source_loaded_at` index alone, estimated a third of
+  each source and hashed the whole int_ticket_status_transitions (5.1M rows) twice behind
+  the transitions view (fct_events 12.3 s in the nightly of 2026-11-22 on large). In dbt
+  unit tests (`this` is a fixture) changed_records() renders its subquery form.
+-#}
+{%- set literal_mode = execute and is_incremental() and not _incremental_in_unit_test() -%}
+{%- if literal_mode -%}
+    {%- set cutoff = cutoff_literal('_source_loaded_at') -%}
+    {%- set rates_from = rates_changed_from_literal(cutoff) -%}
+{%- endif -%}
+{%- set changed = {} -%}
+{%- for money_at in [none, 'completed_at', 'logged_at', 'actual_start'] -%}
+    {%- if literal_mode -%}
+        {%- do changed.update({money_at: '(_source_loaded_at >= ' ~ cutoff
+            ~ ((' or ' ~ money_at ~ ' >= ' ~ rates_from) if (money_at and rates_from) else '') ~ ')'}) -%}
+    {%- else -%}
+        {%- do changed.update({money_at: changed_records(money_at=money_at)}) -%}
+    {%- endif -%}
+{%- endfor %}
+
 {#- column name -> type of the null it gets when an event type does not have it -#}
 {%- set columns = [
     ('occurred_at', 'timestamptz'), ('ended_at', 'timestamptz'), ('duration_hours', 'numeric'),
@@ -125,7 +149,7 @@ with
         _source_loaded_at
     from {{ s.relation }}
     where ({{ s.where }})
-      and {{ changed_records(money_at=s.get('money_at')) }}
+      and {{ changed[s.get('money_at')] }}
 ),
 {% endfor %}
 
@@ -144,7 +168,7 @@ tombstones as (
         ({{ key }})::text as source_record_key,
         {{ '_source_loaded_at' }}
     from {{ s.relation }}
-    where {{ changed_records(money_at=s.get('money_at')) }}
+    where {{ changed[s.get('money_at')] }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- else %}

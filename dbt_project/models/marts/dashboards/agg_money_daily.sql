@@ -35,11 +35,19 @@ bounds as (
 
 -- the cutoff inlined as a literal (incremental_cutoff()): behind a CTE column the planner
 -- walked the whole _source_loaded_at index of fct_events (2.8M rows, 4 s on large)
-changed_days as (
-    select distinct date_trunc('day', ev.occurred_at) as day
+-- materialized: read through the _source_loaded_at index alone (a night's ~70k events), then
+-- filter the type; otherwise the planner ANDed in the (event_type, occurred_at) index and
+-- walked 2.9M entries of it (0.32 s of 0.67 s on large, 2026-11-22)
+recent_events as materialized (
+    select ev.occurred_at, ev.event_type
     from {{ ref('fct_events') }} ev
     where ev._source_loaded_at >= {{ incremental_cutoff() }}
-      and ev.event_type in {{ type_list }}
+),
+
+changed_days as (
+    select distinct date_trunc('day', ev.occurred_at) as day
+    from recent_events ev
+    where ev.event_type in {{ type_list }}
       and ev.occurred_at is not null
 ),
 

@@ -36,20 +36,35 @@ changed as (
     where t._source_loaded_at >= {{ incremental_cutoff() }}
 ),
 
-refresh_days as (
+refresh_days as materialized (
     select date_trunc('day', created_at) as day from changed where created_at is not null
     union
     select date_trunc('day', completed_at) from changed where completed_at is not null
 ),
 
-tickets as (
-    select *
-    from {{ ref('fct_tickets') }}
-    where date_trunc('day', created_at) in (select day from refresh_days)
-       or date_trunc('day', completed_at) in (select day from refresh_days)
+-- the tickets created / completed on a refresh day, as ranges [day, day + 1 day) in the
+-- session time zone (exactly date_trunc('day', ...) = day) so the indexes on created_at and
+-- completed_at are used; `date_trunc('day', created_at) in (...)` read all of fct_tickets
+-- (1.3M rows, 1.0 of 1.1 s on large, 2026-11-22)
+created_tickets as (
+    select t.*
+    from refresh_days r
+    join {{ ref('fct_tickets') }} t
+      on t.created_at >= r.day and t.created_at < r.day + interval '1 day'
+),
+
+completed_tickets as (
+    select t.*
+    from refresh_days r
+    join {{ ref('fct_tickets') }} t
+      on t.completed_at >= r.day and t.completed_at < r.day + interval '1 day'
 ),
 {% else %}
-tickets as (
+created_tickets as (
+    select * from {{ ref('fct_tickets') }}
+),
+
+completed_tickets as (
     select * from {{ ref('fct_tickets') }}
 ),
 {% endif %}
@@ -67,11 +82,8 @@ parts as (
         null::integer as csat,
         null::numeric as sla_met,
         _source_loaded_at
-    from tickets
+    from created_tickets
     where created_at is not null
-    {%- if is_incremental() %}
-      and date_trunc('day', created_at) in (select day from refresh_days)
-    {%- endif %}
 
     union all
 
@@ -84,11 +96,8 @@ parts as (
         csat,
         case when sla_resolution_met then 1.0 when not sla_resolution_met then 0.0 end as sla_met,
         _source_loaded_at
-    from tickets
+    from completed_tickets
     where completed_at is not null
-    {%- if is_incremental() %}
-      and date_trunc('day', completed_at) in (select day from refresh_days)
-    {%- endif %}
 )
 
 select
