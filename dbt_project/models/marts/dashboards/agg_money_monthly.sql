@@ -10,9 +10,11 @@
         unique_key='month',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['month']}],
+        indexes=[{'columns': ['month']}, {'columns': ['_batch_at']}],
     )
 }}
+-- index on _batch_at: the max(_batch_at) of this table that picks the months to rebuild reads
+-- the index end instead of the whole table (532k rows, 0.16 s on large, 2026-11-22)
 
 with
 
