@@ -55,15 +55,48 @@ unmatched_company_ids as materialized (
     where unmatched_reason is not null and vanished_at is null
 ),
 
--- the tickets any check below reads, in one pass over int_tickets_enriched: those of an
--- unmatched employee or company, and those whose service object is unknown
+-- the tickets any check below reads: those of an unmatched employee or company, and those
+-- whose service object is unknown. int_tickets_enriched takes assignee_employee_id, company_id,
+-- site_id and vanished_at from stg_helpdesk__issues and site_code from stg_helpdesk__sites by
+-- site_id, so the candidates are found on stg_helpdesk__issues' indexes (assignee, company,
+-- site) and the predicate is then applied to int_tickets_enriched as before: 18 thousand index
+-- lookups instead of a sequential scan of 1.3 million tickets (this CTE alone on large_kept,
+-- 2026-11-22, 2-core shared machine: 1.0-1.9 s -> 0.33-0.86 s; same rows).
+issue_site_ids as materialized (
+    -- the distinct site_ids of the tickets: a loose scan of the site_id index
+    with recursive r as (
+        (select site_id from {{ ref('stg_helpdesk__issues') }} where site_id is not null order by site_id limit 1)
+        union all
+        select (select i.site_id from {{ ref('stg_helpdesk__issues') }} as i
+                where i.site_id > r.site_id order by i.site_id limit 1)
+        from r where r.site_id is not null
+    )
+    select site_id from r where site_id is not null
+),
+
+candidate_tickets as materialized (
+    select ticket_id from {{ ref('stg_helpdesk__issues') }}
+    where assignee_employee_id = any(array(select employee_id from unmatched_employee_ids))
+    union
+    select ticket_id from {{ ref('stg_helpdesk__issues') }}
+    where company_id = any(array(select company_id from unmatched_company_ids))
+    union
+    -- site_code is null when the site is not in the help-desk catalogue or has no code there
+    select ticket_id from {{ ref('stg_helpdesk__issues') }}
+    where site_id = any(array(
+        select site_id from issue_site_ids
+        where site_id not in (select site_id from helpdesk_sites_rows
+                              where site_code is not null and site_id is not null)))
+),
+
 tickets as materialized (
     select t.ticket_id, t.assignee_employee_id, t.company_id, t.completed_at, t.completion_points,
         t.site_id, t.site_code, t.vanished_at
     from {{ ref('int_tickets_enriched') }} as t
-    where t.assignee_employee_id in (select employee_id from unmatched_employee_ids)
-       or t.company_id in (select company_id from unmatched_company_ids)
-       or (t.site_id is not null and t.site_code is null and t.vanished_at is null)
+    where t.ticket_id = any(array(select ticket_id from candidate_tickets))
+      and (t.assignee_employee_id in (select employee_id from unmatched_employee_ids)
+           or t.company_id in (select company_id from unmatched_company_ids)
+           or (t.site_id is not null and t.site_code is null and t.vanished_at is null))
 ),
 
 -- money per record, aggregated once (not per row)
