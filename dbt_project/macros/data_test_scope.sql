@@ -100,11 +100,12 @@
 {%- endmacro %}
 
 {#-
-  In `changed` mode: true unless the tested table has a valid unique index on exactly
-  `columns` (no expression, no predicate), i.e. duplicates are possible. Used as a one-time
+  True unless the tested table has a valid unique index on exactly `columns` (no
+  expression, no predicate) - with `nulls_too`, one whose columns are all NOT NULL - i.e.
+  duplicates are possible. Used as a one-time
   filter: with such an index PostgreSQL does not read the table at all.
 -#}
-{% macro _no_unique_index_on(columns) -%}
+{% macro _no_unique_index_on(columns, nulls_too=false) -%}
     {%- set parent = _tested_node() -%}
     {%- if not parent or parent.config.materialized not in ('table', 'incremental') -%}
         {{ return('') }}
@@ -120,7 +121,14 @@
           and (select array_agg(a.attname::text order by a.attname)
                from pg_catalog.pg_attribute as a
                where a.attrelid = i.indrelid and a.attnum = any (i.indkey[0:i.indnkeyatts - 1]))
-              = array['{{ names | sort | join("', '") }}']::text[])
+              = array['{{ names | sort | join("', '") }}']::text[]
+          {%- if nulls_too %}
+          -- rows differing only by nulls pass a unique index: none of its columns may be null
+          and not exists (
+              select from pg_catalog.pg_attribute as a
+              where a.attrelid = i.indrelid and a.attnum = any (i.indkey[0:i.indnkeyatts - 1])
+                and not a.attnotnull)
+          {%- endif %})
     {%- endset -%}
     {{ return(q) }}
 {%- endmacro %}

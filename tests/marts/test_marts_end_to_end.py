@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -176,6 +177,38 @@ def test_bonus_equals_the_reference_to_the_kopeck(chain: Chain, clock: datetime,
     assert_same(baseline, reference)
     # the same check as `python -m bonus_reference verify` / `make marts-verify`
     assert differences(chain.db_url, chain.truth_dir(clock), "Europe/Moscow") == []
+
+
+def test_bonus_line_rules_are_kept_by_postgresql_and_their_tests_read_nothing(chain: Chain, baseline: Snapshot) -> None:
+    """mart_bonus_lines turns its not_null / accepted_values / unique_combination tests into
+    constraints and a unique index (macros/data_test_constraints.sql): a bad line is refused at
+    write time with PostgreSQL's error, the table keeps its rows, and the tests do not re-read
+    the 1.6M lines of `large` every night."""
+    row = chain.query("select personnel_no, period_start, line_kind, source_event_id, line_id, amount_rub, explanation"
+                      " from marts.mart_bonus_lines limit 1")[0]
+    cols = "personnel_no, period_start, line_kind, source_event_id, line_id, amount_rub, explanation"
+    bad = {
+        "violates not-null constraint": (row[0], row[1], row[2], "x:1", "x:1", None, "x"),
+        "violates check constraint": (row[0], row[1], "bogus_kind", "x:2", "x:2", 1, "x"),
+        "duplicate key value violates unique constraint": (row[0], row[1], row[2], row[3], "x:3", 1, "x"),
+    }
+    count = chain.query("select count(*) from marts.mart_bonus_lines")[0][0]
+    for error, values in bad.items():
+        with psycopg.connect(chain.db_url) as conn, pytest.raises(psycopg.errors.IntegrityError, match=error):
+            conn.execute(f"insert into marts.mart_bonus_lines ({cols}) values (%s, %s, %s, %s, %s, %s, %s)", values)
+    assert chain.query("select count(*) from marts.mart_bonus_lines")[0][0] == count
+
+    def reads() -> tuple[int, int]:
+        chain.query("select pg_stat_force_next_flush()")
+        return chain.query("select seq_scan, coalesce(idx_scan, 0) from pg_stat_user_tables"
+                           " where relid = 'marts.mart_bonus_lines'::regclass")[0]
+
+    before = reads()
+    out = chain.dbt("test", "--select", "mart_bonus_lines,test_name:not_null", "mart_bonus_lines,test_name:accepted_values",
+                    "mart_bonus_lines,test_name:unique_combination")
+    passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0", out)
+    assert passed and int(passed.group(1)) >= 9, out[-2000:]  # not_null on 7+ columns, accepted_values, combination
+    assert reads() == before
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
