@@ -28,7 +28,9 @@ bounds as (
     select min(period_start) as first_period, max(period_start) as last_period from periods
 ),
 
--- each ticket in every period it is open in (generated per ticket, not a range join)
+{%- if touched is none %}
+-- each ticket in every period it is open in (generated per ticket, not a range join: a full
+-- build has every period)
 open_in_period as (
     select
         t.personnel_no,
@@ -45,22 +47,50 @@ open_in_period as (
         ),
         interval '1 {{ grain }}'
     ) as p
-    {%- if touched is not none %}
-    -- only tickets open at some time within the recomputed periods
+),
+{%- else %}
+-- incremental run: the few recomputed periods with their first and end moments; a ticket is
+-- open in period p when created before p ends and open until p's first moment or later,
+-- i.e. period(created_at) <= p <= period(open_until) (comparisons of raw timestamps: no
+-- per-ticket time zone conversion or generate_series). Only the periods of `active` count
+-- (complexity_load is joined to it), so these are the same rows as the full build's.
+period_moments as materialized (
+    select
+        period_start,
+        {{ marts_period_first_moment('period_start') }} as start_at,
+        {{ marts_period_first_moment("(period_start + interval '1 " ~ grain ~ "')::date") }} as end_at
+    from periods
+),
+
+open_in_period as (
+    select
+        t.personnel_no,
+        t.complexity,
+        pm.period_start
+    from open_tickets as t
+    join period_moments as pm on t.created_at < pm.end_at and t.open_until >= pm.start_at
+    -- only tickets open at some time within the recomputed periods (index on open_spans)
     where {% if touched.ranges -%}
         t.open_until >= '{{ touched.ranges[0][2] }}'::timestamptz
         and t.created_at < '{{ touched.ranges[-1][3] }}'::timestamptz
-        and {{ marts_period_in(touched, 'p::date') }}
         {%- else %}false{% endif %}
-    {%- endif %}
+),
+{%- endif %}
+
+-- tickets counted per engineer, period and complexity first, then weighted: the coefficient
+-- depends on the period and the complexity only (numeric: coef * n = n times coef exactly)
+open_counts as (
+    select personnel_no, period_start, complexity, count(*) as n
+    from open_in_period
+    group by 1, 2, 3
 ),
 
 complexity_load as (
     select
         o.personnel_no,
         o.period_start,
-        sum({{ marts_complexity_coef('cs', 'o.complexity') }}) as complexity_load
-    from open_in_period as o
+        sum({{ marts_complexity_coef('cs', 'o.complexity') }} * o.n) as complexity_load
+    from open_counts as o
     left join {{ ref('int_bonus__coefficient_sets') }} as cs
         on {{ marts_in_force('cs', marts_period_last_moment('o.period_start', grain)) }}
     group by 1, 2
@@ -147,4 +177,21 @@ select
     ), 1) as load_index
 from ratios
 )
+{%- endmacro %}
+
+{#- post-hook of int_kpi__ticket_open_spans: remove the rows of tickets deleted or without an
+    engineer. Any such row of the table was written by this run, so only this run's batch
+    (the model's changed-record rule; rows without a load time too) is looked up, through the
+    fct_tickets `_source_loaded_at` index and the table's unique ticket_id index, instead of
+    a sequential scan of the whole table. In a hook, is_incremental() is true once the table
+    exists, also right after its first build: there, with no watermark yet, the rule is
+    `_source_loaded_at > -infinity`, i.e. every ticket. -#}
+{% macro kpi_open_spans_drop_unassigned() -%}
+    delete from {{ this }} as t
+    where (t.personnel_no is null or t.is_deleted)
+        and t.ticket_id in (
+            select f.ticket_id from {{ ref('fct_tickets') }} as f
+            where ({{ marts_loaded_since_last_build('f._source_loaded_at') }} or f._source_loaded_at is null)
+                and (f.personnel_no is null or coalesce(f.is_deleted, false))
+        )
 {%- endmacro %}

@@ -4,7 +4,7 @@
         unique_key='ticket_id',
         incremental_strategy='marts_delete_insert',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where personnel_no is null or is_deleted",
+        post_hook=["{{ kpi_open_spans_drop_unassigned() }}",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['open_until', 'created_at']}],
     )
@@ -24,6 +24,11 @@
 -- model's last build (macros/marts/marts_incremental.sql, marts_loaded_since_last_build). A
 -- ticket that was deleted or lost its engineer replaces its old row and is then removed by
 -- the post-hook.
+--
+-- The post-hook removes those rows through the unique ticket_id index, looking only at the
+-- tickets of this run's batch (the same changed-record rule as the model's select): a
+-- `delete ... where personnel_no is null or is_deleted` over the whole table was a sequential
+-- scan of ~1.4M rows every night (0.3-0.7 s on `large`) to find a dozen rows.
 select
     ticket_id,
     personnel_no,
