@@ -158,12 +158,14 @@ from checks
 {%- if mode != 'full' %}
 union all
 -- markers: the recomputed keys that had a row (delete+insert clears them; the post-hook drops
--- the markers); in a nightly one index scan on (check_name, source_key) per kind of key
+-- the markers); in a nightly read through the (check_name, source_key) index per kind of key
 select check_name, '_marker', source_key, null::bigint, null, null
 from {{ this }}
 {%- if mode == 'changes' %}
 where check_name = 'shift_without_ticket_activity'
-  and source_key = any(array(select shift_id from {{ ref('dq_shift_activity') }} where _batch_at >= {{ cutoff }}))
+  -- a semi-join (as `= any(array(...))` the planner filtered every flagged shift by a linear
+  -- search of the array: 1.3 s)
+  and source_key in (select shift_id from {{ ref('dq_shift_activity') }} where _batch_at >= {{ cutoff }})
 union all
 select check_name, '_marker', source_key, null::bigint, null, null
 from {{ this }}
