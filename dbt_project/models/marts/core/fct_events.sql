@@ -6,18 +6,38 @@
 
   `source_record_key` names the source record the event derives from (a ticket with its
   status history, a time entry, a shift, a sales document). Incremental runs rebuild every
-  record changed within the lookback window: the batch deletes all events of those records
-  (delete+insert on source_record_key) and re-inserts the current ones; one `_tombstone`
-  row per changed record makes that happen even when the record no longer yields any
-  event (a deleted shift, a deletion-marked invoice); a post-hook drops those rows.
+  record changed since the cutoff (recorded-run cutoff of macros/incremental.sql): a
+  pre-hook, in the model's transaction, deletes all events of those records (also when the
+  record no longer yields any event: a deleted shift, a deletion-marked invoice) and the
+  batch, the current events of the same records, is appended. The pre-hook's record sets
+  are the `changed` predicates below on the same relations (transitions carry their
+  ticket's _source_loaded_at and completed_at, so the ticket set covers them).
+  Until 2026-11-22 the batch carried one `_tombstone` row per changed record instead, for
+  dbt's delete+insert on source_record_key, and a post-hook deleted them: ~13k extra rows
+  written into six indexes and deleted again each night on large, and a redundant delete.
 -#}
 {{
     config(
         materialized='incremental', meta={'changed_rows_column': '_source_loaded_at'},
-        unique_key='source_record_key',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where event_type = '_tombstone'", "{{ record_incremental_run() }}"],
+        pre_hook="{%- if is_incremental() -%}
+            {%- set c = cutoff_literal('_source_loaded_at') -%}
+            {%- set r = rates_changed_from_literal(c) -%}
+            delete from {{ this }} where source_record_key in (
+                select 'helpdesk:ticket:' || ticket_id from {{ ref('int_tickets_enriched') }}
+                where _source_loaded_at >= {{ c }}{% if r %} or completed_at >= {{ r }}{% endif %}
+                union all
+                select 'helpdesk:time_entry:' || time_entry_id from {{ ref('int_time_entries_enriched') }}
+                where _source_loaded_at >= {{ c }}{% if r %} or logged_at >= {{ r }}{% endif %}
+                union all
+                select 'schedule:shift:' || shift_id from {{ ref('int_shifts_enriched') }}
+                where _source_loaded_at >= {{ c }}{% if r %} or actual_start >= {{ r }}{% endif %}
+                union all
+                select 'onec:sale:' || document_ref from {{ ref('int_sales_enriched') }}
+                where _source_loaded_at >= {{ c }})
+            {%- endif -%}",
+        post_hook=["{{ record_incremental_run() }}"],
         indexes=[
             {'columns': ['event_id']},
             {'columns': ['source_record_key']},
@@ -153,44 +173,11 @@ with
 ),
 {% endfor %}
 
-{#- in incremental runs: one tombstone per changed source record (see the header) -#}
-{%- set record_sources = {} -%}
-{%- for s in event_sources -%}
-    {%- if s.record_key not in record_sources -%}
-    {%- do record_sources.update({s.record_key: s}) -%}
-    {%- endif -%}
-{%- endfor %}
-
-tombstones as (
-    {%- if is_incremental() %}
-    {%- for key, s in record_sources.items() %}
-    select distinct
-        ({{ key }})::text as source_record_key,
-        {{ '_source_loaded_at' }}
-    from {{ s.relation }}
-    where {{ changed[s.get('money_at')] }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-    {%- else %}
-    select null::text as source_record_key, null::timestamptz as _source_loaded_at
-    where false
-    {%- endif %}
-),
-
 unioned as (
     {%- for s in event_sources %}
     select * from {{ s.event_type }}_events
-    union all
+    {% if not loop.last %}union all{% endif %}
     {%- endfor %}
-    select
-        {{ surrogate_key(["'_tombstone'", 'source_record_key']) }} as event_id,
-        '_tombstone'::text as event_type,
-        {%- for name, type in columns %}
-        null::{{ type }} as {{ name }},
-        {%- endfor %}
-        source_record_key,
-        _source_loaded_at
-    from tombstones
 )
 
 select
