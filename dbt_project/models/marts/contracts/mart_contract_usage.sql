@@ -1,12 +1,45 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='marts_delete_insert',
+        unique_key='period_start',
+        on_schema_change='append_new_columns',
+        post_hook=["delete from {{ this }} where row_id is null", "{{ contract_usage_watermark_save() }}"],
+        indexes=[{'columns': ['period_start']}, {'columns': ['contract_ref', 'period_start'], 'unique': True}],
+    )
+}}
+-- depends_on: {{ ref('int_time_entries_enriched') }}
+-- depends_on: {{ ref('int_marts__watermarks') }}
+-- depends_on: {{ ref('dim_service_tariffs') }}
+-- reads {{ source('raw_meta', 'loads') }}
 -- Hours used against hours included, per contract and calendar month (metrics.md
 -- "Contracts and profitability"). used_hours = the contract's time entries except
 -- hourly_work (billed by the hour, outside the included hours; shown as hourly_work_hours).
 -- Included hours are per calendar month, never prorated. Traffic light: blue when
 -- usage_ratio <= 1.00, yellow when <= 1.20, red above; no included hours -> blue, not rated.
+--
+-- Incremental by month (delete+insert on period_start; issue 9: the full rebuild summed all
+-- 2.5M time entries of `large` twice every night, 2-4 s). A nightly run recomputes the months
+-- (macros/marts/marts_contract_usage.sql):
+--   - of the contract time entries loaded since its last build (int_contracts__time_entries,
+--     index on _source_loaded_at) and of the entries deleted since (int_time_entries_enriched);
+--     an entry's logged_at is its month and does not move (corrections change hours);
+--   - whose invoiced sales per contract differ from the stored ones (all sales are summed and
+--     compared: 22k documents on `large`);
+--   - between the previous and the new last month with data (open contracts run up to it);
+--   - all of them when contracts, clients or service tariffs changed (a signature of the three).
+-- The months' hours are then summed through the period_start index. A recomputed month left
+-- without any row comes as one row without row_id, removed by the post-hook.
+{%- set months = contract_usage_touched_months() %}
+{%- if months is none %}{% set month_filter = 'true' %}
+{%- elif months | length == 0 %}{% set month_filter = 'false' %}
+{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
+{%- endif %}
 with
 
 periods as (
     select * from {{ ref('int_contracts__periods') }}
+    where {{ month_filter }}
 ),
 
 contracts as (
@@ -26,7 +59,7 @@ hours as (
         coalesce(sum(hourly_revenue_rub), 0) as hourly_revenue_rub,
         count(*) as time_entries
     from {{ ref('int_contracts__time_entries') }}
-    where contract_ref is not null
+    where contract_ref is not null and {{ month_filter }}
     group by 1, 2
 ),
 
@@ -37,6 +70,9 @@ sales as (
         sum(amount) as invoiced_revenue_rub
     from {{ ref('fct_sales') }}
     where posted and not coalesce(deletion_mark, false) and contract_ref is not null
+        {%- if months is not none %}
+        and {{ marts_period('doc_date') }} in ({% for m in months %}'{{ m }}'::date, {% endfor %}null)
+        {%- endif %}
     group by 1, 2
 ),
 
@@ -99,3 +135,9 @@ select
     round(monthly_fee_rub + overage_hours * overage_rate_rub, 2)::numeric(14, 2) as expected_revenue_rub,
     invoiced_revenue_rub::numeric(14, 2) as invoiced_revenue_rub
 from rated
+{%- if months %}
+union all
+-- markers: every recomputed month (delete+insert clears it; the post-hook drops the markers)
+select null, null, null, null, null, null, m::date, null, null, null, null, null, null, null, null, null, null, null, null, null, null
+from unnest(array['{{ months | join("', '") }}']) as m
+{%- endif %}
