@@ -157,6 +157,8 @@ async def extract_async(
 OWN_PROCESS: tuple[tuple[str, str], ...] = (
     ("helpdesk", "issues"), ("helpdesk", "time_entries"), ("helpdesk", "status_history"),
 )
+# reloaded in full every run (sources.md: no change filter)
+FULL_RELOADS: tuple[tuple[str, str], ...] = (("helpdesk", "equipments"), ("onec", "sales"))
 
 
 class ExtractFailure(RuntimeError):
@@ -177,6 +179,11 @@ def _worker(source: str, entity: str, cfg: ExtractConfig) -> list[EntityResult |
     return [r if isinstance(r, EntityResult) else _portable(r) for r in results]
 
 
+# a full reload whose last load saw this many rows gets its own process too (on `large` the
+# help-desk equipment list, 61k rows every night: ~3 CPU-s of parsing and validation)
+BIG_RELOAD_ROWS = 20_000
+
+
 def _first_load(db_url: str, source: str, entity: str) -> bool:
     with psycopg.connect(_plain(db_url)) as conn:
         row = conn.execute(
@@ -184,6 +191,21 @@ def _first_load(db_url: str, source: str, entity: str) -> bool:
             (source, entity),
         ).fetchone()
     return row is None
+
+
+def _big_reloads(db_url: str, wanted: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The wanted entities without a cursor filter (full reloads) whose last successful load saw
+    at least BIG_RELOAD_ROWS rows."""
+    reloads = [pair for pair in wanted if pair in FULL_RELOADS]
+    if not reloads:
+        return []
+    with psycopg.connect(_plain(db_url)) as conn:
+        rows = conn.execute(
+            """select distinct on (source, entity) source, entity, rows_seen from raw_meta.loads
+               where status = 'success' order by source, entity, load_id desc"""
+        ).fetchall()
+    seen = {(r[0], r[1]): r[2] for r in rows}
+    return [pair for pair in reloads if seen.get(pair, 0) >= BIG_RELOAD_ROWS]
 
 
 def _process_count(cfg: ExtractConfig) -> int:
@@ -201,8 +223,9 @@ def extract(
 
     With more than one process allowed (`EXTRACT_PROCESSES`, default: the number of cores), the
     help-desk feeds of `OWN_PROCESS` that have no cursor yet (a first load: millions of rows)
-    each run in a spawned process while the calling process extracts the rest; results come
-    back in the usual order. Increments (nightly runs) stay in one process. Each entity's load is its own
+    and the full reloads whose last load saw at least BIG_RELOAD_ROWS rows each run in a
+    spawned process while the calling process extracts the rest; results come back in the
+    usual order. Feed increments (nightly runs) stay in the calling process. Each entity's load is its own
     transaction series with its own lock and cursor either way, so the split changes nothing
     in what lands in raw (okdesk mode, where time entries follow issues, is not split).
     """
@@ -213,13 +236,15 @@ def extract(
             raise ValueError(f"unknown source {s!r}; known: {', '.join(SOURCES)}")
     wanted = [(s, spec.table) for s in chosen for spec in SPECS[s] if not entities or spec.table in entities]
     own = [pair for pair in OWN_PROCESS if pair in wanted]
-    okdesk = any(s == "helpdesk" for s, _ in own) and (cfg.helpdesk or HelpdeskSettings()).mode == "okdesk"
-    if _process_count(cfg) < 2 or not own or okdesk or len(wanted) < 2:
+    okdesk = (any(s == "helpdesk" for s, _ in wanted)
+              and (cfg.helpdesk or HelpdeskSettings()).mode == "okdesk")
+    if _process_count(cfg) < 2 or okdesk or len(wanted) < 2:
         return asyncio.run(extract_async(sources, entities, cfg))
     ensure_schema(cfg.url())
     # only a first load (no cursor yet) is worth a process: a nightly increment of a feed is a
-    # few dozen pages, less than a spawned interpreter's start (~1 CPU-s of imports)
-    own = [pair for pair in own if _first_load(cfg.url(), *pair)]
+    # few dozen pages, less than a spawned interpreter's start (~0.5-1 CPU-s of imports);
+    # so is a big full reload
+    own = [pair for pair in own if _first_load(cfg.url(), *pair)] + _big_reloads(cfg.url(), wanted)
     if not own:
         return asyncio.run(extract_async(sources, entities, cfg))
     rest = [pair for pair in wanted if pair not in own]

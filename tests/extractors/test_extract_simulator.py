@@ -50,6 +50,35 @@ def test_second_run_without_changes_inserts_nothing(sim, module_db, raw_counts):
     assert raw_counts(module_db) == before
 
 
+def test_a_big_full_reload_runs_in_its_own_process_and_changes_nothing(sim, module_db, raw_counts, monkeypatch):
+    """Full reloads (no change filter) whose last load saw BIG_RELOAD_ROWS rows (the equipment
+    list on `large`: 61k rows a night) get a spawned process; what lands is the same."""
+    from extractors import run as extractor_run
+
+    wanted = [("helpdesk", "equipments"), ("helpdesk", "issues"), ("onec", "sales")]
+    assert extractor_run._big_reloads(module_db, wanted) == []  # tiny: a few hundred rows
+    monkeypatch.setattr(extractor_run, "BIG_RELOAD_ROWS", 1)
+    assert extractor_run._big_reloads(module_db, wanted) == [("helpdesk", "equipments"), ("onec", "sales")]
+    spawned = []
+    real_worker_pool = extractor_run.ProcessPoolExecutor
+
+    class CountingPool(real_worker_pool):
+        def submit(self, fn, *args, **kwargs):
+            spawned.append(args[:2])
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(extractor_run, "ProcessPoolExecutor", CountingPool)
+    before = raw_counts(module_db)
+    from tests.extractors.conftest import FAST_RETRY
+
+    retry = FAST_RETRY.model_copy(update={"processes": 2})
+    results = _ok(extract(cfg=sim.config(module_db, retry=retry)))
+    assert sorted(spawned) == [("helpdesk", "equipments"), ("onec", "sales")]
+    assert results["raw_helpdesk.equipments"].ok and results["raw_onec.sales"].ok
+    assert {k: r.rows_inserted for k, r in results.items() if r.rows_inserted} == {}
+    assert raw_counts(module_db) == before
+
+
 def test_a_day_later_only_changes_are_inserted(sim, module_db, raw_matches_truth, raw_counts, truth_at):
     before_clock = sim.clock()
     before = raw_counts(module_db)
