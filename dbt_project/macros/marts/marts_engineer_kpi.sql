@@ -102,7 +102,6 @@ completed as (
         count(*) filter (where deadline_at is not null) as sla_resolution_total,
         count(*) filter (where deadline_at is not null and completed_at <= deadline_at)
             as sla_resolution_met,
-        count(distinct site_code) as sites_served,
         count(repeated_ticket_id) as repeated_tickets,
         count(csat) as csat_count,
         sum(csat) as csat_sum,
@@ -111,13 +110,22 @@ completed as (
     group by 1, 2
 ),
 
+-- count(distinct ...) as a hash de-duplication then a count: no sort of the tickets by the
+-- text personnel_no (collation comparisons); count(distinct) ignores nulls, so do these
+sites_served as (
+    select personnel_no, period_start, count(*) as sites_served
+    from (select distinct personnel_no, period_start, site_code from done where site_code is not null) as d
+    group by 1, 2
+),
+
 equipment_served as (
-    select
-        personnel_no,
-        period_start,
-        count(distinct serial) as equipment_served
-    from done
-    cross join lateral unnest(done.equipment_serials) as serial
+    select personnel_no, period_start, count(*) as equipment_served
+    from (
+        select distinct done.personnel_no, done.period_start, serial
+        from done
+        cross join lateral unnest(done.equipment_serials) as serial
+        where serial is not null
+    ) as d
     group by 1, 2
 ),
 
@@ -217,7 +225,7 @@ final as (
         coalesce(shifts.shifts_{{ t }}, 0) as shifts_count_{{ t }},
         {%- endfor %}
         coalesce(onsite.onsite_hours, 0) as onsite_hours,
-        coalesce(completed.sites_served, 0) as sites_served,
+        coalesce(sites_served.sites_served, 0) as sites_served,
         coalesce(equipment_served.equipment_served, 0) as equipment_served,
         coalesce(assigned_sites.sites_assigned, 0) as sites_assigned,
         coalesce(assigned_fleet.fleet_assigned, 0) as fleet_assigned,
@@ -233,6 +241,7 @@ final as (
     cross join as_of
     left join engineers on engineers.personnel_no = spine.personnel_no
     left join completed on completed.personnel_no = spine.personnel_no and completed.period_start = spine.period_start
+    left join sites_served on sites_served.personnel_no = spine.personnel_no and sites_served.period_start = spine.period_start
     left join equipment_served on equipment_served.personnel_no = spine.personnel_no and equipment_served.period_start = spine.period_start
     left join reaction on reaction.personnel_no = spine.personnel_no and reaction.period_start = spine.period_start
     left join shifts on shifts.personnel_no = spine.personnel_no and shifts.period_start = spine.period_start
