@@ -49,6 +49,8 @@ TABLES = [
     "intermediate.int_bonus__repeats", "marts.dq_grey_zones", "marts.dq_unmatched_identities",
     "intermediate.int_bonus__base_lines", "intermediate.int_bonus__ticket_points",
     "intermediate.int_contracts__time_entries", "intermediate.int_time_entries_enriched",
+    # incremental since session 4
+    "marts.dq_shift_activity", "marts.dq_source_freshness", "marts.dim_dates", "marts.dim_work_types",
 ]
 
 
