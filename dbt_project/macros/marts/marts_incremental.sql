@@ -101,22 +101,25 @@
     ))
 {%- endmacro %}
 
-{#- One row: as_of_at (marts_as_of) and first_at (marts_first_activity) with one scan of
-    fct_shifts for both (the ticket and time-entry bounds are index probes). -#}
+{#- One row: as_of_at (marts_as_of) and first_at (marts_first_activity). Every bound is its
+    own max/min subquery so that each is one probe of an index (fct_shifts has a partial
+    expression index on coalesce(actual_start, planned_start) where status = 'worked'; the
+    combined max+min of one subquery was a scan of all 351k shifts of `large`, run in every
+    period mart's touched-period query and watermark save). -#}
 {% macro marts_activity_bounds() -%}
     (select
         greatest(
             (select max(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
             (select max(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
             (select max(logged_at) from {{ ref('fct_time_entries') }}),
-            sh.max_at) as as_of_at,
+            (select max(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
+        ) as as_of_at,
         least(
             (select min(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
             (select min(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
             (select min(logged_at) from {{ ref('fct_time_entries') }}),
-            sh.min_at) as first_at
-    from (select max(coalesce(actual_start, planned_start)) as max_at, min(coalesce(actual_start, planned_start)) as min_at
-          from {{ ref('fct_shifts') }} where status = 'worked') as sh)
+            (select min(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
+        ) as first_at)
 {%- endmacro %}
 
 {#- md5 of everything small the period marts read besides the facts: when it moves, every
