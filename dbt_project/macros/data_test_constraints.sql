@@ -78,13 +78,6 @@
     {{ return(('accepted_' ~ column)[:54] ~ '_' ~ digest[:8]) }}
 {%- endmacro %}
 
-{#- the tested table (a table or incremental model), or none -#}
-{% macro _tested_table() -%}
-    {%- set parent = _tested_node() -%}
-    {%- if not parent or parent.config.materialized not in ('table', 'incremental') -%}{{ return(none) }}{%- endif -%}
-    {{ return(parent.schema ~ '.' ~ (parent.alias or parent.name)) }}
-{%- endmacro %}
-
 {#- One-time filter: true unless `column` of the tested table is NOT NULL. -#}
 {% macro _nullable(column) -%}
     {%- set table = _tested_table() -%}

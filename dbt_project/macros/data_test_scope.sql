@@ -47,6 +47,13 @@
     {{ return(graph.nodes.get(model.attached_node) if model.attached_node else none) }}
 {%- endmacro %}
 
+{#- `schema.name` of the tested model when it is a table (or incremental), else none -#}
+{% macro _tested_table() -%}
+    {%- set parent = _tested_node() -%}
+    {%- if not parent or parent.config.materialized not in ('table', 'incremental') -%}{{ return(none) }}{%- endif -%}
+    {{ return(parent.schema ~ '.' ~ (parent.alias or parent.name)) }}
+{%- endmacro %}
+
 {#-
   The predicate "this row may have changed since the tested model's previous build", for the
   test being rendered: '' when the scope is not `changed` or the model has no
@@ -106,16 +113,14 @@
   filter: with such an index PostgreSQL does not read the table at all.
 -#}
 {% macro _no_unique_index_on(columns, nulls_too=false) -%}
-    {%- set parent = _tested_node() -%}
-    {%- if not parent or parent.config.materialized not in ('table', 'incremental') -%}
-        {{ return('') }}
-    {%- endif -%}
+    {%- set table = _tested_table() -%}
+    {%- if not table -%}{{ return('') }}{%- endif -%}
     {%- set names = [] -%}
     {%- for c in columns -%}{% do names.append(c | trim | replace('"', '')) %}{%- endfor -%}
     {%- set q -%}
     not exists (
         select from pg_catalog.pg_index as i
-        where i.indrelid = to_regclass('{{ parent.schema }}.{{ parent.alias or parent.name }}')
+        where i.indrelid = to_regclass('{{ table }}')
           and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null
           and i.indnkeyatts = {{ names | length }}
           and (select array_agg(a.attname::text order by a.attname)

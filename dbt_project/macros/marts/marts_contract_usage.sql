@@ -13,13 +13,11 @@
         select 'c' || md5(coalesce(string_agg(concat_ws('~', client_inn, name), '^' order by client_inn), ''))
         from {{ ref('dim_clients') }}
         union all
-        select 't' || md5(coalesce(string_agg(concat_ws('~', work_type, client_rate, engineer_cost, valid_from, valid_to), '^'
-            order by work_type, valid_from), ''))
-        from {{ ref('dim_service_tariffs') }}
+        {{ marts_service_tariffs_signature_part() }}
     ) as parts)
 {%- endmacro %}
 
-{#- The newest month with contract data (open contracts run up to it): int_contracts__periods' rule. -#}
+{#- The newest month with contract data: open contracts run up to it (int_contracts__periods). -#}
 {% macro contract_usage_last_month() -%}
     (select greatest(
         (select max(period_start) from {{ ref('int_contracts__time_entries') }}),

@@ -150,10 +150,15 @@
             order by shift_type, valid_from), ''))
         from {{ ref('dim_duty_tariffs') }}
         union all
-        select 't' || md5(coalesce(string_agg(concat_ws('~', work_type, client_rate, engineer_cost, valid_from, valid_to), '^'
-            order by work_type, valid_from), ''))
-        from {{ ref('dim_service_tariffs') }}
+        {{ marts_service_tariffs_signature_part() }}
     ) as parts)
+{%- endmacro %}
+
+{#- The service tariffs' part of a signature (also mart_contract_usage's). -#}
+{% macro marts_service_tariffs_signature_part() -%}
+        select 't' || md5(coalesce(string_agg(concat_ws('~', work_type, client_rate, engineer_cost, valid_from, valid_to), '^'
+            order by work_type, valid_from), '')) as part
+        from {{ ref('dim_service_tariffs') }}
 {%- endmacro %}
 
 {#- Refs the macros above read, declared for dbt's dependency graph (call in the model). -#}

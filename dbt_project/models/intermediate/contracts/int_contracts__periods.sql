@@ -15,10 +15,8 @@ entries as (
 ),
 
 last_month as (
-    select greatest(
-        (select max(period_start) from {{ ref('int_contracts__time_entries') }}),
-        (select max({{ marts_period('doc_date') }}) from {{ ref('fct_sales') }})
-    ) as period_start
+    -- shared with mart_contract_usage's incremental months (macros/marts/marts_contract_usage.sql)
+    select {{ contract_usage_last_month() }} as period_start
 ),
 
 in_force as (

@@ -10,7 +10,7 @@
   pre-hook, in the model's transaction, deletes all events of those records (also when the
   record no longer yields any event: a deleted shift, a deletion-marked invoice) and the
   batch, the current events of the same records, is appended. The pre-hook's record sets
-  are the `changed` predicates below on the same relations (transitions carry their
+  are the batch's changed_records() predicates on the same relations (transitions carry their
   ticket's _source_loaded_at and completed_at, so the ticket set covers them).
   Until 2026-11-22 the batch carried one `_tombstone` row per changed record instead, for
   dbt's delete+insert on source_record_key, and a post-hook deleted them: ~13k extra rows
@@ -22,20 +22,18 @@
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{%- if is_incremental() -%}
-            {%- set c = cutoff_literal('_source_loaded_at') -%}
-            {%- set r = rates_changed_from_literal(c) -%}
             delete from {{ this }} where source_record_key in (
                 select 'helpdesk:ticket:' || ticket_id from {{ ref('int_tickets_enriched') }}
-                where _source_loaded_at >= {{ c }}{% if r %} or completed_at >= {{ r }}{% endif %}
+                where {{ changed_records(money_at='completed_at') }}
                 union all
                 select 'helpdesk:time_entry:' || time_entry_id from {{ ref('int_time_entries_enriched') }}
-                where _source_loaded_at >= {{ c }}{% if r %} or logged_at >= {{ r }}{% endif %}
+                where {{ changed_records(money_at='logged_at') }}
                 union all
                 select 'schedule:shift:' || shift_id from {{ ref('int_shifts_enriched') }}
-                where _source_loaded_at >= {{ c }}{% if r %} or actual_start >= {{ r }}{% endif %}
+                where {{ changed_records(money_at='actual_start') }}
                 union all
                 select 'onec:sale:' || document_ref from {{ ref('int_sales_enriched') }}
-                where _source_loaded_at >= {{ c }})
+                where {{ changed_records() }})
             {%- endif -%}",
         post_hook=["{{ record_incremental_run() }}"],
         indexes=[
@@ -117,30 +115,6 @@
     },
 ] -%}
 
-{#-
-  The changed-records predicate of each event source. In a real incremental run the cutoff
-  and the earliest changed 1C register Period are inlined as literals (and the money clause
-  is left out when no register row moved): with changed_records()' `or money_at >= (select
-  ...)` the planner cannot use the `_source_loaded_at` index alone, estimated a third of
-  each source and hashed the whole int_ticket_status_transitions (5.1M rows) twice behind
-  the transitions view (fct_events 12.3 s in the nightly of 2026-11-22 on large). In dbt
-  unit tests (`this` is a fixture) changed_records() renders its subquery form.
--#}
-{%- set literal_mode = execute and is_incremental() and not _incremental_in_unit_test() -%}
-{%- if literal_mode -%}
-    {%- set cutoff = cutoff_literal('_source_loaded_at') -%}
-    {%- set rates_from = rates_changed_from_literal(cutoff) -%}
-{%- endif -%}
-{%- set changed = {} -%}
-{%- for money_at in [none, 'completed_at', 'logged_at', 'actual_start'] -%}
-    {%- if literal_mode -%}
-        {%- do changed.update({money_at: '(_source_loaded_at >= ' ~ cutoff
-            ~ ((' or ' ~ money_at ~ ' >= ' ~ rates_from) if (money_at and rates_from) else '') ~ ')'}) -%}
-    {%- else -%}
-        {%- do changed.update({money_at: changed_records(money_at=money_at)}) -%}
-    {%- endif -%}
-{%- endfor %}
-
 {#- column name -> type of the null it gets when an event type does not have it -#}
 {%- set columns = [
     ('occurred_at', 'timestamptz'), ('ended_at', 'timestamptz'), ('duration_hours', 'numeric'),
@@ -169,7 +143,7 @@ with
         _source_loaded_at
     from {{ s.relation }}
     where ({{ s.where }})
-      and {{ changed[s.get('money_at')] }}
+      and {{ changed_records(money_at=s.get('money_at')) }}
 ),
 {% endfor %}
 

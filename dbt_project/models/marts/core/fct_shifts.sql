@@ -6,8 +6,8 @@
   Period of a changed duty tariff (changed_shifts_predicate); the same predicate on its
   _source_loaded_at / actual_start picks them up here. int_shifts_enriched never drops a
   shift (deleted ones stay, flagged is_deleted), so delete+insert leaves no stale row.
-  Cutoff and register Period are inlined as literals (index on _source_loaded_at); in dbt
-  unit tests changed_records() renders its subquery form.
+  changed_records() inlines the cutoff and register Period as literals (index on
+  _source_loaded_at).
 -#}
 {{ config(materialized='incremental',
           unique_key='shift_id',
@@ -32,12 +32,7 @@
 -- One row per schedule shift (deleted ones kept, flagged is_deleted).
 {#- without a recorded run (the first incremental run after the switch from a table, which has
     no load-time column for the lookback fallback) every shift is re-inserted once -#}
-{%- set literal_mode = execute and is_incremental() and not _incremental_in_unit_test() -%}
-{%- set first_run = literal_mode and _previous_run_at() is none -%}
-{%- if literal_mode and not first_run -%}
-    {%- set cutoff = cutoff_literal('_source_loaded_at') -%}
-    {%- set rates_from = rates_changed_from_literal(cutoff) -%}
-{%- endif %}
+{%- set first_run = execute and is_incremental() and not _incremental_in_unit_test() and _previous_run_at() is none %}
 select
     shift_id,
     personnel_no,
@@ -55,9 +50,6 @@ select
     email,
     updated_at
 from {{ ref('int_shifts_enriched') }}
-{%- if first_run %}
-{%- elif literal_mode %}
-where (_source_loaded_at >= {{ cutoff }}{% if rates_from %} or actual_start >= {{ rates_from }}{% endif %})
-{%- elif is_incremental() %}
+{%- if is_incremental() and not first_run %}
 where {{ changed_records(money_at='actual_start') }}
 {%- endif %}

@@ -13,13 +13,6 @@
 -- The index on is_deleted serves the post-hook: only the batch's deleted entries are true
 -- between the insert and the hook, so it reads a handful of index entries instead of the
 -- whole table (2.75 s for 2.5M rows in the nightly of 2026-11-22 on large).
--- The money clause of changed_records() is inlined as literals in a real incremental run
--- (see fct_events).
-{%- set literal_mode = execute and is_incremental() and not _incremental_in_unit_test() -%}
-{%- if literal_mode -%}
-    {%- set cutoff = cutoff_literal('_source_loaded_at') -%}
-    {%- set rates_from = rates_changed_from_literal(cutoff) -%}
-{%- endif %}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
@@ -33,11 +26,7 @@ with
 
 entries as (
     select * from {{ ref('int_time_entries_enriched') }}
-    {%- if literal_mode %}
-    where (_source_loaded_at >= {{ cutoff }}{% if rates_from %} or logged_at >= {{ rates_from }}{% endif %})
-    {%- else %}
     where {{ changed_records(money_at='logged_at') }}
-    {%- endif %}
 )
 
 select
