@@ -30,7 +30,7 @@ help:
 	@echo "make psql   - a psql shell on the warehouse"
 	@echo "make run    - materialise the whole graph once against the configured sources"
 	@echo "make bench  - benchmarks (figures and ratios; see README)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, and the dbt macro lint (tools/dbt_lint.py: size, overrides, dead macros)"
 
 # ------------------------------------------------------------------ set-up
 $(VENV)/.synced: pyproject.toml uv.lock
@@ -93,5 +93,6 @@ bench: setup superset-venv warehouse
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python tools/dbt_lint.py
 
 -include infra/make/*.mk

@@ -105,7 +105,8 @@ translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 
 
 DATA_TESTS_TAG = "dbt/data_tests"
-# read by dbt_project/macros/data_test_scope.sql (dbt_metadata_envs["DATA_TESTS"])
+# read by the big models' YAML (the data tests' `where:` config, docs/dbt.md); dbt records
+# DBT_ENV_CUSTOM_ENV_* variables in run_results.json's metadata
 DATA_TESTS_ENV = "DBT_ENV_CUSTOM_ENV_DATA_TESTS"
 
 
@@ -126,9 +127,9 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
     args = ["build", "--exclude-resource-type", "unit_test"]
     # the nightly job tags its runs: row-level tests of the big incremental tables read only the
-    # rows this build could have changed (macros/data_test_scope.sql); other runs test every row.
-    # Passed as a dbt "custom metadata" environment variable, not --vars: a var other than the
-    # parsed manifest's makes dbt re-parse the whole project (~9 s of every nightly on `large`).
+    # recently loaded rows (their `where:` config); other runs test every row. An environment
+    # variable, not --vars: a var other than the parsed manifest's makes dbt re-parse the whole
+    # project, the variable only the YAML files that read it.
     os.environ[DATA_TESTS_ENV] = context.run.tags.get(DATA_TESTS_TAG) or "all"
     yield from dbt.cli(args, context=context).stream()
 

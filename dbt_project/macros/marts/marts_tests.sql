@@ -15,8 +15,3 @@ from {{ model }} as s
 full join line_totals as l on l.personnel_no = s.personnel_no and l.period_start = s.period_start
 where s.total_rub is distinct from l.lines_rub
 {% endtest %}
-
-{#- No bonus is negative (rule 6). -#}
-{% test marts_not_negative(model, column_name) %}
-select * from {{ model }} where {{ column_name }} < 0
-{% endtest %}

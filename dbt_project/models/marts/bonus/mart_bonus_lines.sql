@@ -2,17 +2,14 @@
     config(
         materialized='incremental',
         incremental_strategy='marts_replace_changed',
-        meta={'row_key': 'line_id', 'data_test_constraints': true},
+        meta={'row_key': 'line_id'},
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook=["{{ marts_watermark_save() }}", "{{ data_test_constraints() }}"],
-        indexes=[{'columns': ['line_id'], 'unique': True},
-                 {'columns': ['period_start', 'personnel_no', 'line_kind', 'source_event_id'], 'unique': True}],
+        post_hook=["{{ marts_watermark_save() }}"],
     )
 }}
 {{ marts_incremental_depends_on() }}
--- The not_null, accepted_values and unique_combination tests are kept as constraints and a
--- unique index (macros/data_test_constraints.sql): at night they read nothing.
+-- The line rules (keys, not null, line kinds) are the contract's constraints (mart_bonus_lines.yml).
 -- Incremental by period (macros/marts/marts_incremental.sql): the months a record loaded
 -- since the last build can reach are recomputed whole (rules 5-6 need the whole month) and
 -- replace the old lines; every other month is left as it was.

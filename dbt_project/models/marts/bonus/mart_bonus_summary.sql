@@ -4,9 +4,7 @@
         incremental_strategy='marts_delete_insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        meta={'data_test_constraints': true},
-        post_hook=["{{ marts_watermark_save() }}", "{{ data_test_constraints() }}"],
-        indexes=[{'columns': ['personnel_no', 'period_start'], 'unique': True}],
+        post_hook=["{{ marts_watermark_save() }}"],
     )
 }}
 {{ marts_incremental_depends_on() }}

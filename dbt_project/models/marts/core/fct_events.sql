@@ -37,7 +37,7 @@
             {%- endif -%}",
         post_hook=["{{ record_incremental_run() }}"],
         indexes=[
-            {'columns': ['event_id']},
+            {'columns': ['event_id'], 'unique': True},
             {'columns': ['source_record_key']},
             {'columns': ['_source_loaded_at']},
             {'columns': ['personnel_no', 'occurred_at']},
