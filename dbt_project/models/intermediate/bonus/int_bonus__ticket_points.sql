@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='ticket_id',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where period_start is null and source_event_id is null",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],

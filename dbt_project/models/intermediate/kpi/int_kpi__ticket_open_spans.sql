@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='ticket_id',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["{{ kpi_open_spans_drop_unassigned() }}",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='marts_replace_changed',
-        meta={'row_key': 'line_id', 'data_test_constraints': true},
+        incremental_strategy='delete+insert',
+        meta={'data_test_constraints': true},
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook=["{{ marts_watermark_save() }}", "{{ data_test_constraints() }}"],
