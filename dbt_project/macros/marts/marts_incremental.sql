@@ -79,28 +79,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Newest activity moment of the warehouse (the KPI's as_of: provisional repeat share).
-    max(greatest(a, b)) = greatest(max(a), max(b)) (both ignore nulls), written so that each
-    max is a backward scan of the fact's index on that column, not a sequential scan. -#}
-{% macro marts_as_of() -%}
-    (select greatest(
-        (select max(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select max(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select max(logged_at) from {{ ref('fct_time_entries') }}),
-        (select max(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
-    ))
-{%- endmacro %}
-
-{#- Oldest activity moment (first period of the marts); index scans as marts_as_of. -#}
-{% macro marts_first_activity() -%}
-    (select least(
-        (select min(created_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select min(completed_at) from {{ ref('fct_tickets') }} where not coalesce(is_deleted, false)),
-        (select min(logged_at) from {{ ref('fct_time_entries') }}),
-        (select min(coalesce(actual_start, planned_start)) from {{ ref('fct_shifts') }} where status = 'worked')
-    ))
-{%- endmacro %}
-
 {#- One row: as_of_at (marts_as_of) and first_at (marts_first_activity). Every bound is its
     own max/min subquery so that each is one probe of an index (fct_shifts has a partial
     expression index on coalesce(actual_start, planned_start) where status = 'worked'; the
@@ -303,24 +281,6 @@ touched_{{ grain }} as materialized (
 {%- endfor %}
 {%- endmacro %}
 
-{#- Predicate: the period `expr` (a date, period_start of `grain`) is one to (re)compute. An
-    array computed once (InitPlan), not `in (select ...)`: the planner turned the latter into
-    nested loops over the touched periods (load index: 1.5 s -> 25 s). -#}
-{% macro marts_in_touched(expr, grain='month') -%}
-    {%- if is_incremental() -%}
-    ({{ expr }}) = any(array(select period_start from touched_{{ grain }}))
-    {%- else -%}
-    true
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The `with` items for a period-incremental model (nothing on a full build). -#}
-{% macro marts_touched_with(grains=['month']) -%}
-    {%- if is_incremental() -%}
-    {{ marts_touched_periods_ctes(grains) }},
-    {%- endif -%}
-{%- endmacro %}
-
 {#- The touched periods of this run as literals (computed once with run_query, before the
     model's SQL runs), so that every period filter of the model is a range on the raw
     timestamp column (`completed_at >= '...'::timestamptz and completed_at < '...'`) that the
@@ -397,9 +357,4 @@ touched_{{ grain }} as materialized (
     {%- else -%}
     ({% for r in touched.ranges %}({{ col }} >= date_trunc('month', '{{ r[0] }}'::date)::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif -%}
-{%- endmacro %}
-
-{#- A text value as an SQL literal ('...'), null when none. -#}
-{% macro marts_literal(value) -%}
-    {%- if value is none -%}null{%- else -%}'{{ value | replace("'", "''") }}'{%- endif -%}
 {%- endmacro %}
