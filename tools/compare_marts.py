@@ -25,6 +25,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -139,12 +140,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", default="tiny", help="simulator profile (tiny, demo, ...)")
     ap.add_argument("--base-ref", default="dbt-marts-base", help="git revision of the base dbt project")
+    ap.add_argument("--new-ref", help="git revision of the new dbt project (default: the working tree)")
     ap.add_argument("--world", type=Path, help="an already generated world (default: generate one)")
     ap.add_argument("--base-db", help="reuse this database, built by an earlier --keep run, as the base side")
     ap.add_argument("--base-timings", type=Path,
                     help="with --base-db: the timings.json of the run that built it (for the time table)")
     ap.add_argument("--base-only", action="store_true", help="build and keep the base side only (for --base-db)")
     ap.add_argument("--keep", action="store_true", help="keep both databases (names are printed)")
+    ap.add_argument("--nights", type=int, default=1,
+                    help="nightly runs after the full build, a simulated day apart (timings: the median)")
     ap.add_argument("--timeout", type=int, default=3600, help="seconds for each dbt build")
     args = ap.parse_args()
 
@@ -158,7 +162,8 @@ def main() -> int:
         world = args.world / "world.sqlite"
     else:
         world = generate(args.profile, out=args.world or work / "world").path
-    sides = {"base": export_project(args.base_ref, work / "base"), "new": ROOT / "dbt_project"}
+    sides = {"base": export_project(args.base_ref, work / "base"),
+             "new": export_project(args.new_ref, work / "new") if args.new_ref else ROOT / "dbt_project"}
     if args.base_only:
         del sides["new"]
     urls = {"base": warehouse.with_database(server, args.base_db)} if args.base_db else {}
@@ -170,14 +175,17 @@ def main() -> int:
         timings.update({k: v for k, v in json.loads(args.base_timings.read_text()).items() if k.startswith("base")})
     try:
         with running_server(world) as base:
-            for day, label in ((0, "full"), (1, "nightly")):
+            for day in range(args.nights + 1):
+                label = "nightly" if day else "full"
                 if day:
                     advance_days(base, 1)
-                for side in build:
-                    log(f"{side}: extract + dbt build ({label}) into {urls[side].rsplit('/', 1)[-1]}")
+                # the sides take turns going first: a busy machine slows both alike
+                for side in build if day % 2 == 0 else build[::-1]:
+                    log(f"{side}: extract + dbt build ({label} {day}) into {urls[side].rsplit('/', 1)[-1]}")
                     extract_all(urls[side], base)
                     t = dbt_build(sides[side], urls[side], work / f"target_{side}", args.timeout)
-                    timings[f"{side} {label}"] = t
+                    for model, seconds in t.items():
+                        timings.setdefault(f"{side} {label}", {}).setdefault(model, []).append(seconds)
         if args.base_only:
             (work / "timings.json").write_text(json.dumps(timings, indent=1))
             log(f"base built: {urls['base'].rsplit('/', 1)[-1]} (world {world}); timings: {work / 'timings.json'}")
@@ -195,8 +203,9 @@ def main() -> int:
     names = sorted({t.split(".")[-1] for t in TABLES})
     for label in ("full", "nightly"):
         if f"new {label}" in timings:
-            b, n = timings.get(f"base {label}", {}), timings[f"new {label}"]
-            log(f"{label} run, model time (s): base / new")
+            b, n = ({m: statistics.median(v) if isinstance(v, list) else v for m, v in timings.get(f"{side} {label}", {}).items()}
+                    for side in ("base", "new"))
+            log(f"{label} run, model time (s, median of {len(next(iter(timings[f'new {label}'].values())))}): base / new")
             for m in names:
                 if m in n:
                     log(f"  {m:34s} {b.get(m, float('nan')):8.2f} {n[m]:8.2f}")
