@@ -74,10 +74,8 @@
 {%- set found = run_query(q).columns[0].values() | list -%}
 {%- if 'all' not in found %}{% set months = found | sort %}{% endif %}
 {%- endif %}
-{%- if months is none %}{% set month_filter = 'true' %}
-{%- elif months | length == 0 %}{% set month_filter = 'false' %}
-{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
-{%- endif %}
+{#- the recomputed months (an empty array: none) through the period_start index -#}
+{%- set month_filter = 'true' if months is none else "period_start = any('{" ~ months | join(',') ~ "}'::date[])" %}
 with
 
 periods as (
