@@ -45,7 +45,8 @@ as_of as materialized (
     {%- if touched is none %}
     select as_of_at, first_at from {{ marts_activity_bounds() }} as bounds
     {%- else %}
-    select {{ marts_literal(touched.as_of) }}::timestamptz as as_of_at, {{ marts_literal(touched.first_at) }}::timestamptz as first_at
+    select {{ "'%s'" % touched.as_of if touched.as_of else 'null' }}::timestamptz as as_of_at,
+           {{ "'%s'" % touched.first_at if touched.first_at else 'null' }}::timestamptz as first_at
     {%- endif %}
 ),
 

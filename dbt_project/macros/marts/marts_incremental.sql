@@ -358,8 +358,3 @@ touched_{{ grain }} as materialized (
     ({% for r in touched.ranges %}({{ col }} >= date_trunc('month', '{{ r[0] }}'::date)::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
-
-{#- A text value as an SQL literal ('...'), null when none. -#}
-{% macro marts_literal(value) -%}
-    {%- if value is none -%}null{%- else -%}'{{ value | replace("'", "''") }}'{%- endif -%}
-{%- endmacro %}

@@ -15,8 +15,3 @@
 {% macro marts_period_last_moment(period_start, grain='month') -%}
     ((({{ period_start }})::timestamp + interval '1 {{ grain }}') at time zone '{{ company_tz() }}' - interval '1 microsecond')
 {%- endmacro %}
-
-{#- `YYYY-MM` of a month's first day (for the kpi:/floor: event ids). -#}
-{% macro marts_year_month(period_start) -%}
-    to_char({{ period_start }}, 'YYYY-MM')
-{%- endmacro %}

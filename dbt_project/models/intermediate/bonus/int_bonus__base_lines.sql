@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='marts_replace_changed', meta={'row_key': 'source_event_id'},
+        incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook="{{ marts_watermark_save() }}",
@@ -16,6 +16,10 @@
 -- mart_bonus_lines keeps the matched ones). Rules 5 and 6 need the period totals and are
 -- added in mart_bonus_lines.
 {%- set touched = marts_touched('month') %}
+{#- Numbers in the Russian explanations (`{{ ru_num | format(expr) }}`): decimal comma,
+    typographic minus, no trailing zeros (1,25; 3; 0,5); money with two decimals (703,50). -#}
+{%- set ru_num = "replace(replace(trim_scale((%s)::numeric)::text, '.', ','), '-', '−')" %}
+{%- set ru_money = "replace(replace(round((%s)::numeric, 2)::text, '.', ','), '-', '−')" %}
 with
 
 -- not materialized: read twice (the month's points lines by period_start, the penalised
@@ -57,24 +61,24 @@ points_lines as (
         'Заявка #' || ticket_id || ' (' || coalesce(work_type, 'вид работ не указан') || '): '
         || case
             when is_unpriced then '0 баллов (вида работ нет в прайсе баллов)'
-            else {{ marts_ru_num('base_points') }} || ' балл.'
+            else {{ ru_num | format('base_points') }} || ' балл.'
         end
-        || ' × ' || {{ marts_ru_num('complexity_coef') }}
+        || ' × ' || {{ ru_num | format('complexity_coef') }}
         || case
             when complexity is null then ' (сложность не указана, взята 2)'
             else ' (сложность ' || complexity_n || ')'
         end
-        || ' × ' || {{ marts_ru_num('sla_factor') }}
+        || ' × ' || {{ ru_num | format('sla_factor') }}
         || case
             when deadline_at is null then ' (без срока SLA)'
             when sla_breached then ' (SLA нарушен)'
             else ' (SLA соблюдён)'
         end
-        || ' × ' || {{ marts_ru_num('round(weight_w, 4)') }}
-        || ' (срочность ' || {{ marts_ru_num('round(urgency_u, 2)') }}
+        || ' × ' || {{ ru_num | format('round(weight_w, 4)') }}
+        || ' (срочность ' || {{ ru_num | format('round(urgency_u, 2)') }}
         || case when is_escalated then ', эскалация' else '' end || ')'
-        || ' = ' || {{ marts_ru_num('points') }} || ' балл. × '
-        || {{ marts_ru_num('points_rate_rub') }} || ' ₽ = ' || {{ marts_ru_money('amount_rub') }} || ' ₽'
+        || ' = ' || {{ ru_num | format('points') }} || ' балл. × '
+        || {{ ru_num | format('points_rate_rub') }} || ' ₽ = ' || {{ ru_money | format('amount_rub') }} || ' ₽'
         as explanation
     from ticket_points
     where {{ marts_period_in(touched, 'period_start') }}
@@ -101,10 +105,10 @@ penalties as (
             when r.repeat_kind = 'reopen' then 'переоткрыта'
             else 'новая заявка #' || r.repeat_ticket_id
         end
-        || ' через ' || {{ marts_ru_num('round(extract(epoch from r.repeated_at - tp.completed_at) / 86400, 1)') }}
-        || ' дн. после выполнения, окно ' || {{ marts_ru_num('r.repeat_window_days') }} || ' дн.): −('
-        || {{ marts_ru_money('tp.amount_rub') }} || ' ₽ × ' || {{ marts_ru_num('cs.repeat_penalty_share') }}
-        || ') = ' || {{ marts_ru_money('-round(tp.amount_rub * cs.repeat_penalty_share, 2)') }} || ' ₽'
+        || ' через ' || {{ ru_num | format('round(extract(epoch from r.repeated_at - tp.completed_at) / 86400, 1)') }}
+        || ' дн. после выполнения, окно ' || {{ ru_num | format('r.repeat_window_days') }} || ' дн.): −('
+        || {{ ru_money | format('tp.amount_rub') }} || ' ₽ × ' || {{ ru_num | format('cs.repeat_penalty_share') }}
+        || ') = ' || {{ ru_money | format('-round(tp.amount_rub * cs.repeat_penalty_share, 2)') }} || ' ₽'
         as explanation
     from repeats as r
     join ticket_points as tp on tp.ticket_id = r.ticket_id
@@ -153,7 +157,7 @@ duty_lines as (
         || to_char(duty.started_at at time zone '{{ company_tz() }}', 'DD.MM.YYYY HH24:MI')
         || case
             when duty.is_unpriced then ': ставки нет в 1С, 0,00 ₽'
-            else ': ставка ' || {{ marts_ru_money('duty.rate') }} || ' ₽'
+            else ': ставка ' || {{ ru_money | format('duty.rate') }} || ' ₽'
         end as explanation
     from duty
 ),
@@ -200,10 +204,10 @@ hourly_lines as (
             'hourly_work_share', hourly.hourly_work_share
         ) as coefficients,
         'Почасовая работа по заявке #' || hourly.ticket_id || ' (' || coalesce(hourly.work_type, 'вид работ не указан') || '): '
-        || {{ marts_ru_num('hourly.hours') }} || ' ч × ' || {{ marts_ru_num('hourly.client_rate') }} || ' ₽/ч'
+        || {{ ru_num | format('hourly.hours') }} || ' ч × ' || {{ ru_num | format('hourly.client_rate') }} || ' ₽/ч'
         || case when hourly.is_unpriced then ' (ставки нет в 1С)' else '' end
-        || ' × ' || {{ marts_ru_num('hourly.hourly_work_share') }} || ' = '
-        || {{ marts_ru_money('hourly.hours * hourly.client_rate * hourly.hourly_work_share') }} || ' ₽'
+        || ' × ' || {{ ru_num | format('hourly.hourly_work_share') }} || ' = '
+        || {{ ru_money | format('hourly.hours * hourly.client_rate * hourly.hourly_work_share') }} || ' ₽'
         as explanation
     from hourly
 ),

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='ticket_id',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where period_start is null and source_event_id is null",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
@@ -74,8 +74,15 @@ priced as (
         completions.event_id as source_event_id,
         price.points as price_points,
         coalesce(price.points, 0) as base_points,
-        {{ marts_complexity_n('tickets.complexity') }} as complexity_n,
-        {{ marts_complexity_coef('cs', 'tickets.complexity') }} as complexity_coef,
+        -- a missing (or out of range) complexity is taken as 2 (rule 1)
+        case when tickets.complexity between 1 and 5 then tickets.complexity else 2 end as complexity_n,
+        case coalesce(tickets.complexity, 2)
+            when 1 then cs.complexity_1
+            when 3 then cs.complexity_3
+            when 4 then cs.complexity_4
+            when 5 then cs.complexity_5
+            else cs.complexity_2
+        end as complexity_coef,
         case
             when tickets.deadline_at is not null and tickets.completed_at > tickets.deadline_at
                 then cs.sla_breach_factor

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='time_entry_id',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where period_start is null and logged_at is null",
                    "{{ marts_watermark_save_loaded([ref('fct_time_entries'), ref('int_time_entries_enriched')]) }}"],

@@ -2,16 +2,23 @@
     config(
         materialized='incremental',
         unique_key='ticket_id',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=["{{ kpi_open_spans_drop_unassigned() }}",
+        post_hook=["
+            delete from {{ this }} as t
+            where (t.personnel_no is null or t.is_deleted)
+                and t.ticket_id in (
+                    select f.ticket_id from {{ ref('fct_tickets') }} as f
+                    where ({{ marts_loaded_since_last_build('f._source_loaded_at') }} or f._source_loaded_at is null)
+                        and (f.personnel_no is null or coalesce(f.is_deleted, false))
+                )",
                    "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['open_until', 'created_at']}],
     )
 }}
 -- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
--- When each ticket is open, for the load index's complexity_load (macros/marts/marts_load_index.sql):
+-- When each ticket is open, for the load index's complexity_load (mart_engineer_load_index):
 -- from creation until the last completion; a ticket not completed (or reopened and not
 -- completed again) is open until 'infinity'. One row per assigned, not deleted ticket.
 --
@@ -25,10 +32,13 @@
 -- ticket that was deleted or lost its engineer replaces its old row and is then removed by
 -- the post-hook.
 --
--- The post-hook removes those rows through the unique ticket_id index, looking only at the
--- tickets of this run's batch (the same changed-record rule as the model's select): a
--- `delete ... where personnel_no is null or is_deleted` over the whole table was a sequential
--- scan of ~1.4M rows every night (0.3-0.7 s on `large`) to find a dozen rows.
+-- The first post-hook removes those rows through the unique ticket_id index, looking only at
+-- the tickets of this run's batch (the same changed-record rule as the model's select, rows
+-- without a load time too): a `delete ... where personnel_no is null or is_deleted` over the
+-- whole table was a sequential scan of ~1.4M rows every night (0.3-0.7 s on `large`) to find
+-- a dozen rows. In a hook, is_incremental() is true once the table exists, also right after
+-- its first build: there, with no watermark yet, the rule is `_source_loaded_at > -infinity`,
+-- i.e. every ticket.
 select
     ticket_id,
     personnel_no,

@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='marts_replace_changed',
-        meta={'row_key': 'line_id'},
+        incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook=["{{ marts_watermark_save() }}"],
@@ -23,6 +22,10 @@
 -- becomes a line of the period it happened in. The earlier period's lines and calc_hash
 -- stay as they were.
 {%- set touched = marts_touched('month') %}
+{#- Numbers in the Russian explanations (`{{ ru_num | format(expr) }}`): decimal comma,
+    typographic minus, no trailing zeros (1,25; 3; 0,5); money with two decimals (703,50). -#}
+{%- set ru_num = "replace(replace(trim_scale((%s)::numeric)::text, '.', ','), '-', '−')" %}
+{%- set ru_money = "replace(replace(round((%s)::numeric, 2)::text, '.', ','), '-', '−')" %}
 with
 
 base_lines as (
@@ -77,7 +80,7 @@ kpi_lines as (
         personnel_no,
         period_start,
         'kpi_multiplier' as line_kind,
-        'kpi:' || personnel_no || ':' || {{ marts_year_month('period_start') }} as source_event_id,
+        'kpi:' || personnel_no || ':' || to_char(period_start, 'YYYY-MM') as source_event_id,
         {{ marts_period_last_moment('period_start') }} as event_at,
         null::bigint as ticket_id,
         null::text as client_inn,
@@ -92,14 +95,14 @@ kpi_lines as (
             'kpi_sla_low_threshold', kpi_sla_low_threshold,
             'multiplier', multiplier
         ) as coefficients,
-        'KPI: SLA решения ' || {{ marts_ru_num('round(100.0 * sla_met / sla_total, 1)') }} || '% ('
+        'KPI: SLA решения ' || {{ ru_num | format('round(100.0 * sla_met / sla_total, 1)') }} || '% ('
         || sla_met || ' из ' || sla_total || ') '
         || case
-            when multiplier > 1 then '≥ ' || {{ marts_ru_num('100 * kpi_sla_high_threshold') }}
-            else '< ' || {{ marts_ru_num('100 * kpi_sla_low_threshold') }}
+            when multiplier > 1 then '≥ ' || {{ ru_num | format('100 * kpi_sla_high_threshold') }}
+            else '< ' || {{ ru_num | format('100 * kpi_sla_low_threshold') }}
         end
-        || '%: ' || {{ marts_ru_money('base_rub') }} || ' ₽ × (' || {{ marts_ru_num('multiplier') }}
-        || ' − 1) = ' || {{ marts_ru_money('base_rub * (multiplier - 1)') }} || ' ₽'
+        || '%: ' || {{ ru_money | format('base_rub') }} || ' ₽ × (' || {{ ru_num | format('multiplier') }}
+        || ' − 1) = ' || {{ ru_money | format('base_rub * (multiplier - 1)') }} || ' ₽'
         as explanation
     from kpi_rated
     where multiplier is not null
@@ -122,15 +125,15 @@ floor_lines as (
         personnel_no,
         period_start,
         'floor_adjustment' as line_kind,
-        'floor:' || personnel_no || ':' || {{ marts_year_month('period_start') }} as source_event_id,
+        'floor:' || personnel_no || ':' || to_char(period_start, 'YYYY-MM') as source_event_id,
         {{ marts_period_last_moment('period_start') }} as event_at,
         null::bigint as ticket_id,
         null::text as client_inn,
         null::numeric as points,
         (-subtotal_rub)::numeric(14, 2) as amount_rub,
         jsonb_build_object('subtotal_rub', subtotal_rub) as coefficients,
-        'Премия не бывает отрицательной: сумма строк ' || {{ marts_ru_money('subtotal_rub') }}
-        || ' ₽ доведена до 0,00 ₽ (+' || {{ marts_ru_money('-subtotal_rub') }} || ' ₽)' as explanation
+        'Премия не бывает отрицательной: сумма строк ' || {{ ru_money | format('subtotal_rub') }}
+        || ' ₽ доведена до 0,00 ₽ (+' || {{ ru_money | format('-subtotal_rub') }} || ' ₽)' as explanation
     from subtotals
     where subtotal_rub < 0
 ),

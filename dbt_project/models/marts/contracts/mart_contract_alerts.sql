@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where alert_id is null",
@@ -42,10 +42,8 @@
 {%- set months = run_query(q).columns[0].values() | list %}
 {%- do log('mart_contract_alerts months: ' ~ months, info=false) %}
 {%- endif %}
-{%- if months is none %}{% set month_filter = 'true' %}
-{%- elif months | length == 0 %}{% set month_filter = 'false' %}
-{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
-{%- endif %}
+{#- the recomputed months (an empty array: none) through the period_start index -#}
+{%- set month_filter = 'true' if months is none else "period_start = any('{" ~ months | join(',') ~ "}'::date[])" %}
 with
 
 usage as (

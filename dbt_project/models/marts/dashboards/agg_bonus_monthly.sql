@@ -9,7 +9,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='marts_delete_insert',
+        incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook="{{ marts_watermark_save() }}",

@@ -1,6 +1,7 @@
 {#-
   agg_tickets_daily rolled up to months: what the ticket big numbers read when no period is
-  chosen. Incremental like agg_money_monthly (months with daily rows written since the last batch).
+  chosen. Incremental like agg_money_monthly (months with daily rows written since the last
+  batch: macros/marts/rollup_daily.sql).
 -#}
 {{
     config(
@@ -11,43 +12,7 @@
         indexes=[{'columns': ['month']}],
     )
 }}
-
-with
-
-{% if is_incremental() %}
-months as (
-    select distinct date_trunc('month', d.day) as month
-    from {{ ref('agg_tickets_daily') }} d
-    where d._batch_at > (select coalesce(max(_batch_at), '-infinity') from {{ this }})
-),
-
-daily as (
-    select d.*
-    from months m
-    join {{ ref('agg_tickets_daily') }} d
-      on d.day >= m.month and d.day < m.month + interval '1 month'
-),
-{% else %}
-daily as (
-    select * from {{ ref('agg_tickets_daily') }}
-),
-{% endif %}
-
-monthly as (
-    select
-        date_trunc('month', day) as month,
-        personnel_no,
-        client_inn,
-        sum(tickets_opened) as tickets_opened,
-        sum(tickets_open) as tickets_open,
-        sum(closed_without_progress) as closed_without_progress,
-        sum(tickets_closed) as tickets_closed,
-        sum(csat_sum) as csat_sum,
-        sum(csat_count) as csat_count,
-        sum(sla_met) as sla_met,
-        sum(sla_count) as sla_count
-    from daily
-    group by 1, 2, 3
-)
-
-select *, now() as _batch_at from monthly
+{{ rollup_daily(ref('agg_tickets_daily'), 'month', [
+    'tickets_opened', 'tickets_open', 'closed_without_progress', 'tickets_closed',
+    'csat_sum', 'csat_count', 'sla_met', 'sla_count',
+]) }}
