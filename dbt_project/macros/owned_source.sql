@@ -9,7 +9,7 @@
     {%- set relation = source(source_name, table_name) -%}
     {%- if execute and load_relation(relation) is none -%}
         {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
-        {%- do log('owned_source: ' ~ relation ~ ' does not exist yet; ' ~ this ~ ' reads no rows until it does', info=true) -%}
+        {%- do exceptions.warn('owned_source: ' ~ relation ~ ' does not exist yet; ' ~ this ~ ' reads no rows until it does') -%}
         (select
             {%- for column in node.columns.values() %}
             null::{{ column.data_type }} as {{ column.name }}{{ ',' if not loop.last }}

@@ -1,8 +1,8 @@
 {#-
   Ticket counts per day x engineer x client (agg_tickets_daily) with the names the filters
-  use: opened, closed, CSAT, SLA, the weekly load bars and the data-quality count of tickets
-  closed without in_progress. The day appears twice: `created_at` for the counts by creation
-  day (opened, closed without in_progress), `completed_at` for those by completion day
+  use: opened, closed, CSAT, SLA and the weekly load bars. The day appears twice:
+  `created_at` for the counts by creation day (opened, still open, closed without
+  in_progress), `completed_at` for those by completion day
   (closed, CSAT, SLA), so each chart filters its own time column. A day-aligned period reads
   exactly its days (index on day). Dimensions as DISTINCT ON subqueries (unique keys), so
   PostgreSQL drops the joins a query does not use.
