@@ -2,7 +2,8 @@
 
 Superset starts slowly (about a minute on two cores), so the session shares one server: its
 own metadata SQLite under a temporary SUPERSET_HOME, a free port, and a warehouse database of
-its own holding the contract-shaped tables of tests/superset/fixtures/contract_marts.sql.
+its own holding the contract-shaped tables of tests/superset/fixtures/contract_marts.sql and
+the dbt views of models/marts/bi over them.
 The bundle is imported once with the real loader (roles, users and RLS included).
 """
 
@@ -68,10 +69,11 @@ def initialise(home: Path, env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def superset_warehouse(warehouse_server_url: str) -> Iterator[str]:
-    """A warehouse database with the contract-shaped marts, forecasts and payroll tables."""
+def superset_warehouse(warehouse_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A warehouse database with the contract-shaped marts, forecasts and payroll tables and
+    the dbt views over them that the datasets read."""
     url = create_database(warehouse_server_url, prefix="t_superset")
-    load_fixture(url)
+    load_fixture(url, tmp_path_factory.mktemp("dbt_target"))
     yield url
     drop_database(url)
 

@@ -1,0 +1,24 @@
+-- Every event with the names the filters use (the manager's event list, recent first: an
+-- ORDER BY occurred_at DESC LIMIT reads the index on fct_events.occurred_at, not the table).
+select
+    ev.event_id,
+    ev.event_type,
+    ev.occurred_at,
+    ev.duration_hours,
+    ev.personnel_no,
+    ev.client_inn,
+    ev.site_code,
+    ev.equipment_serial,
+    ev.ticket_id,
+    ev.work_type,
+    ev.source_system,
+    ev.points,
+    ev.cost_rub,
+    ev.revenue_rub,
+    e.full_name,
+    e.team_name,
+    e.region_name,
+    c.name as client_name
+from {{ ref('fct_events') }} ev
+left join {{ ref('dim_engineers') }} e on e.personnel_no = ev.personnel_no
+left join {{ ref('dim_clients') }} c on c.client_inn = ev.client_inn

@@ -1,0 +1,30 @@
+-- The tickets still open (dash_open_tickets: a few thousand rows), with the names the filters
+-- use: the engineer's upcoming work and the manager's backlog (count of rows). Dimensions as
+-- DISTINCT ON subqueries (unique keys), so PostgreSQL drops the joins a query does not use.
+select
+    t.ticket_id,
+    t.created_at,
+    t.deadline_at,
+    t.completed_at,
+    t.status_code,
+    t.work_type,
+    t.priority,
+    t.personnel_no,
+    t.client_inn,
+    t.site_code,
+    t.completed_at is null as is_open,
+    e.full_name,
+    e.team_name,
+    e.region_name,
+    c.name as client_name
+from {{ ref('dash_open_tickets') }} t
+left join (
+    select distinct on (personnel_no) personnel_no, full_name, team_name, region_name
+    from {{ ref('dim_engineers') }}
+    order by personnel_no
+) e on e.personnel_no = t.personnel_no
+left join (
+    select distinct on (client_inn) client_inn, name
+    from {{ ref('dim_clients') }}
+    order by client_inn
+) c on c.client_inn = t.client_inn
