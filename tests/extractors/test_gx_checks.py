@@ -111,3 +111,12 @@ def test_a_full_check_reads_sql_not_a_pandas_frame(sim, fresh_db, monkeypatch):
         assert outcome.success, outcome.describe(table)
         assert outcome.rows > 0 and outcome.scope == "current versions"
     assert not frames
+
+
+def test_the_nightly_job_scopes_the_checks_to_its_loads():
+    from orchestration.defs.dbt import DATA_TESTS_TAG
+    from orchestration.definitions import defs
+
+    assert CHANGED_SCOPE_TAG == DATA_TESTS_TAG
+    assert defs.resolve_job_def("nightly_pipeline").tags.get(CHANGED_SCOPE_TAG) == "changed"
+    assert CHANGED_SCOPE_TAG not in defs.resolve_job_def("full_pipeline").tags
