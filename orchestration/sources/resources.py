@@ -92,10 +92,12 @@ RESOURCE_OF = {"helpdesk": "helpdesk_source", "schedule": "schedule_source", "on
                "registry": "registry_source"}
 
 
-def extract_config(resources: object, source: str) -> ExtractConfig:
-    """ExtractConfig from a run's resources (retry knobs and time zone stay EXTRACT_*/COMPANY_TZ)."""
+def extract_config(resources: object, source: str, run_id: str | None = None) -> ExtractConfig:
+    """ExtractConfig from a run's resources (retry knobs and time zone stay EXTRACT_*/COMPANY_TZ);
+    `run_id` (the Dagster run's) is what raw_meta.loads records for each load."""
     db: RawWarehouse = resources.raw_warehouse  # type: ignore[attr-defined]
     res = getattr(resources, RESOURCE_OF[source])
     return ExtractConfig(
         db_url=db.resolved(), retry=RetrySettings(), company=CompanySettings(), **{source: res.settings()},
+        **({"run_id": run_id} if run_id else {}),
     )
