@@ -2,42 +2,65 @@
 
 `SourceHttp.get_json` is the one way the extractors talk HTTP. When retries run out it raises
 `SourceError` naming the source, the URL with its secrets stripped, and the last status.
+
+The client is httpx (its API, redirects, auth, proxies from the environment, and the transports
+tests inject); the wire under it is aiohttp (`httpx_aiohttp`): its C parser and connection pool
+cost about half of httpx's own h11/httpcore stack per request, which is most of the client's
+CPU on the hot path (docs/extractors.md "HTTP client" has the figures). `EXTRACT_HTTP_CLIENT=httpx`
+puts httpx's own transport back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import email.utils
-import importlib.util
-import os
-import sys
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import aiohttp
 import httpx
 import orjson
 import stamina
 from aiolimiter import AsyncLimiter
+from httpx_aiohttp import AiohttpTransport
 
-from extractors.common.fasthttp import FastHttpClient, FastResponse
 from extractors.common.settings import RetrySettings
 
-# httpcore asks `import sniffio` on every request to tell asyncio from trio; without sniffio
-# installed each failed import searches sys.path (~0.3 ms of CPU per request, a tenth of the
-# extractor's time on the large world). Marking it absent makes the failure immediate; httpcore
-# then assumes asyncio, which is what the extractors run on.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-REDIRECTS = (301, 302, 303, 307, 308)
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+# Idle keep-alive connections are dropped before the server drops them: uvicorn closes them
+# after 5 s, and a request sent on a connection the server is closing fails (then is retried
+# with a backoff wait). aiohttp's own default is 15 s.
+KEEPALIVE_S = 4.0
 
 
-def _proxy_configured() -> bool:
-    return any(os.environ.get(v) for v in PROXY_VARIABLES)
+class _Aiohttp(AiohttpTransport):
+    """httpx_aiohttp's transport, with the aiohttp errors it leaves unmapped (a malformed status
+    line or header: `ClientResponseError`) raised as httpx's `RemoteProtocolError`, so that
+    `SourceHttp` retries them like every other transport failure; a connection the server
+    dropped unanswered is a protocol error too (httpx_aiohttp calls it `ConnectTimeout`, which
+    would send whoever reads the give-up error looking at the network)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except httpx.ConnectTimeout as exc:
+            if isinstance(exc.__cause__, aiohttp.ServerDisconnectedError):
+                raise httpx.RemoteProtocolError(f"ServerDisconnectedError: {exc}", request=request) from exc
+            raise
+        except aiohttp.ClientError as exc:
+            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
+
+
+def make_transport(retry: RetrySettings) -> httpx.AsyncBaseTransport:
+    """The pool under a source's client: `concurrency` connections, all kept alive while busy
+    (a source's requests go to one host), dropped after `KEEPALIVE_S` idle; HTTP/1.1."""
+    limits = httpx.Limits(max_connections=retry.concurrency, max_keepalive_connections=retry.concurrency,
+                          keepalive_expiry=KEEPALIVE_S)
+    if retry.http_client == "httpx":
+        return httpx.AsyncHTTPTransport(limits=limits)
+    return _Aiohttp(limits=limits)
 
 
 SECRET_PARAMS = {"api_token", "token", "password", "access_token", "apikey", "api_key"}
@@ -98,7 +121,8 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 class SourceHttp:
-    """An async httpx client for one source with bounded concurrency, rate limit and retries."""
+    """An async httpx client for one source with bounded concurrency, rate limit and retries.
+    `transport` replaces the wire (tests: `httpx.MockTransport`, fault injection)."""
 
     def __init__(
         self,
@@ -119,18 +143,9 @@ class SourceHttp:
             headers=dict(headers or {}),
             auth=auth,
             timeout=httpx.Timeout(self.retry.http_timeout_s),
-            limits=httpx.Limits(max_connections=self.retry.concurrency, max_keepalive_connections=self.retry.concurrency),
-            transport=transport,
+            transport=transport or make_transport(self.retry),
             follow_redirects=True,
         )
-        # the hot path: a lean client for plain setups, httpx for everything else (see fasthttp.py)
-        self.fast: FastHttpClient | None = None
-        if (transport is None and not isinstance(auth, httpx.Auth) and self.retry.http_client == "fast"
-                and not _proxy_configured() and base_url.startswith(("http://", "https://"))):
-            self.fast = FastHttpClient(
-                base_url, params=params, headers=headers, auth=auth,  # type: ignore[arg-type]
-                timeout_s=self.retry.http_timeout_s, max_connections=self.retry.concurrency,
-            )
         self.limiter = AsyncLimiter(self.retry.max_rps, 1) if self.retry.max_rps > 0 else None
         self.requests = 0
         self.retries = 0
@@ -139,8 +154,6 @@ class SourceHttp:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.fast is not None:
-            await self.fast.aclose()
         await self.client.aclose()
 
     def _backoff(self, exc: Exception) -> bool | float:
@@ -157,8 +170,6 @@ class SourceHttp:
         return await self._get(path, params, parse=True)
 
     def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
-        if self.fast is not None:
-            return self.fast.url(path, params)
         return str(self.client.build_request("GET", path, params=params).url)
 
     async def _get(self, path: str, params: Mapping[str, Any] | None, *, parse: bool) -> Any:
@@ -197,18 +208,11 @@ class SourceHttp:
         if self.limiter is not None:
             await self.limiter.acquire()
         self.requests += 1
-        resp: httpx.Response | FastResponse
-        if self.fast is not None:
-            resp = await self.fast.get(path, params)
-            if resp.status_code in REDIRECTS:  # rare: let httpx follow it
-                resp = await self.client.get(path, params=params)
-        else:
-            resp = await self.client.get(path, params=params)
+        resp = await self.client.get(path, params=params)
         if resp.status_code == 429 or resp.status_code >= 500:
             raise RetryableStatus(resp.status_code, parse_retry_after(resp.headers.get("retry-after")), resp.text)
         if resp.status_code >= 400:
-            url = resp.url if isinstance(resp, FastResponse) else str(resp.request.url)
-            raise SourceError(self.source, url, f"refused: {_short(resp.text)}", resp.status_code)
+            raise SourceError(self.source, str(resp.request.url), f"refused: {_short(resp.text)}", resp.status_code)
         if not parse:
             return resp.content
         try:

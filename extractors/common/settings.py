@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import warnings
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,8 +26,20 @@ class RetrySettings(BaseSettings):
     max_rps: float = Field(0.0, ge=0, description="requests per second per source; 0 = unlimited")
     processes: int = Field(
         0, ge=0, description="processes of a multi-entity run (the help-desk feeds get their own); 0 = the cores")
-    http_client: Literal["fast", "httpx"] = Field(
-        "fast", description="fast: the lean asyncio client (common/fasthttp.py); httpx: httpx for every request")
+    http_client: Literal["aiohttp", "httpx"] = Field(
+        "aiohttp", description="the wire under the httpx client: aiohttp (default, the cheaper per request) or"
+        " httpx's own transport (httpcore, h11)")
+
+    @field_validator("http_client", mode="before")
+    @classmethod
+    def _obsolete_fast(cls, value: Any) -> Any:
+        # `fast` named a hand-written client that aiohttp replaced: a setting left from it still
+        # runs, on the client that took its place, and says so
+        if isinstance(value, str) and value.strip().lower() == "fast":
+            warnings.warn("EXTRACT_HTTP_CLIENT=fast is obsolete: using aiohttp (its replacement);"
+                          " set EXTRACT_HTTP_CLIENT=aiohttp or remove it", FutureWarning, stacklevel=2)
+            return "aiohttp"
+        return value
 
 
 class CompanySettings(BaseSettings):

@@ -91,11 +91,10 @@ class Fetched:
 
 class _ConditionalHttp(SourceHttp):
     """`SourceHttp`'s retries, backoff and give-up errors for one GET with request headers whose
-    answer may be 304 (httpx: the lean client sends no per-request headers)."""
+    answer may be 304."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fast = None
         self._headers: Mapping[str, str] = {}
 
     async def get_response(self, path: str, headers: Mapping[str, str]) -> httpx.Response:

@@ -4,13 +4,13 @@
   what `Model.model_validate` accepts, with the same field values, and a page with one bad row
   still yields every good row;
 * the COPY block (`RawRecord.copy_line`) carries the canonical payload text and the sha256 of
-  `payload_hash()`, and PostgreSQL reads back the same values as from psycopg's own `write_row`;
-* the lean HTTP client speaks to the real simulator as httpx does (status, headers, body).
+  `payload_hash()`, and PostgreSQL reads back the same values as from psycopg's own `write_row`.
+
+(The HTTP client's own tests: test_extract_http.py.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 from datetime import UTC, datetime, timedelta, timezone
@@ -18,12 +18,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import httpx
 import psycopg
 import pytest
 from pydantic import BaseModel
 
-from extractors.common.fasthttp import FastHttpClient
 from extractors.common.raw import RawRecord, canonical_json
 from extractors.common.validate import _validator, split_records, validate_rows
 from extractors.helpdesk import models as hm
@@ -133,27 +131,3 @@ def test_copy_block_reads_back_like_write_row(module_db: str) -> None:
     assert fast == slow
     assert fast[0][3] == "x\ny\\z\tw" and fast[0][7]["s"] == records[0].payload["s"]
 
-
-def test_fast_client_answers_like_httpx(sim: Any) -> None:
-    params = {"page[size]": 3, "page[direction]": "forward"}
-
-    async def both() -> tuple[Any, Any, Any]:
-        fast = FastHttpClient(f"{sim.base}/helpdesk/api/v1", params={"api_token": "demo-helpdesk-token"},
-                              max_connections=2)
-        try:
-            a = await fast.get("/employees/list", params)
-            b = await fast.get("/employees/list", params)  # a kept-alive connection
-            denied = await FastHttpClient(f"{sim.base}/helpdesk/api/v1").get("/employees/list", params)
-        finally:
-            await fast.aclose()
-        async with httpx.AsyncClient(base_url=f"{sim.base}/helpdesk/api/v1",
-                                     params={"api_token": "demo-helpdesk-token"}) as client:
-            ref = await client.get("/employees/list", params=params)
-        assert a.content == b.content
-        return a, denied, ref
-
-    a, denied, ref = asyncio.run(both())
-    assert (a.status_code, a.content) == (ref.status_code, ref.content)
-    assert a.headers["content-type"] == ref.headers["content-type"]
-    assert denied.status_code == 401 and "api_token" in denied.text
-    assert "api_token=demo-helpdesk-token" in a.url and "page%5Bsize%5D=3" in a.url
