@@ -1,24 +1,38 @@
-"""`make bench`: the whole pipeline at a profile's scale, measured.
+"""`make bench`: the whole pipeline at a profile's scale, run through the Dagster jobs, measured.
 
-    .venv/bin/python -m benchmarks.run [--profile large] [--skip-charts] [--repeats 20]
+    .venv/bin/python -m benchmarks.run [--profile large] [--skip-direct] [--skip-charts] [--repeats 20]
 
-Steps, each a separate process so its wall time and peak memory (max RSS of the process tree,
-from wait4) are its own:
+Steps:
 1. the simulator world of the profile (generated once, kept in .local/sim/<profile>);
-2. a throw-away warehouse database `bench_*` next to the configured warehouse;
-3. FULL run: extract every source over HTTP -> dbt build (unit tests excluded) -> forecasts;
-4. the simulator clock advanced by one day, then the NIGHTLY incremental run: extract
-   (cursors: only new and changed records) -> dbt build (incremental models with lookback);
-   forecasts refresh weekly, so the nightly run does not refit them;
+2. a throw-away warehouse database `bench_*` next to the configured warehouse, and a fresh
+   Dagster instance in .local/bench/<profile>/dagster_home (the project's dagster.yaml);
+3. FULL: the `full_pipeline` job (every source asset, the Great Expectations and freshness
+   checks, the dbt build with its tests, the forecasts and their check);
+4. the simulator clock advanced by one day, then NIGHTLY: the `nightly_pipeline` job
+   (incremental extraction from the cursors, the checks, the incremental dbt build with the
+   nightly test scope; no forecasts, they have their own weekly schedule).
+   Both jobs run as the nightly schedule's runs do: with the jobs' own multiprocess executor
+   (each step its own process, `cpu_count()` at a time), via `dagster job execute`, not
+   `make run`'s execute_in_process (benchmarks/dagster_runs.py says why that is the same
+   executor the daemon's launched run uses). Timed: the run worker's wall time, every step
+   from the run's event log (checks included), and the peak RSS of the run's process tree
+   (summed, sampled every 0.5 s; PostgreSQL's server processes are not counted);
 5. dashboard chart queries: p50 / p95 latency of every chart's data request through
    Superset's chart data API on the benchmark database (benchmarks/charts.py);
-6. the extraction throughput and its ratio to the COPY ceiling (benchmarks/extract_bench.py).
+6. the extraction throughput and its ratio to the COPY ceiling (benchmarks/extract_bench.py);
+7. DIRECT (a second figure, skipped with --skip-direct): the same full and nightly work without
+   Dagster, on a database and simulator of its own: extractors -> dbt build (-> forecasts on
+   the full run), each a process of its own, peak memory = the largest process (wait4). This
+   is the path earlier benchmarks timed; the difference to the Dagster figures is what the
+   jobs add (checks, step processes, Dagster's own events).
 
-Prints one table and writes benchmarks/results.json (keys: profile, full_pipeline_s,
-incremental_s, incremental_ratio, chart_p95_ms_max, peak_rss_mb_max, extract_rows_per_s,
-extract_copy_ratio, forecast_s, plus the per-stage details) and appends the headline figures
-with the commit to benchmarks/history.jsonl. PostgreSQL's own memory is not
-part of the peak RSS figures (the server is shared); dbt's SQL runs inside it.
+Prints the tables and writes benchmarks/results.json: the Dagster figures `full_dagster_s`,
+`nightly_dagster_s`, `nightly_dagster_ratio`, `gx_nightly_s` (the nightly's Great Expectations
+check steps, summed), `gx_full_s`, `peak_rss_dagster_mb`, `dagster` (per run: steps, sums);
+the direct figures under the keys earlier runs wrote (`full_pipeline_s`, `incremental_s`,
+`incremental_ratio`, `peak_rss_mb_max`, `extract_rows_per_s`, `forecast_s`; null with
+--skip-direct); `chart_p95_ms_max`, `extract_copy_ratio`; and appends the headline figures
+with the commit to benchmarks/history.jsonl.
 """
 
 from __future__ import annotations
@@ -37,6 +51,8 @@ from typing import Any
 
 import httpx
 
+from benchmarks.dagster_runs import fresh_home, run_job, top_steps
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -52,7 +68,8 @@ class Stage:
 
 
 def run_stage(name: str, cmd: list[str], env: dict[str, str]) -> Stage:
-    """Run one stage as a child process; wall time and the max RSS of it and its children."""
+    """Run one stage as a child process; its wall time and the largest RSS of it or any of its
+    descendants (wait4's ru_maxrss: one process, not a sum)."""
     print(f"[bench] {name}: {' '.join(cmd[:4])} ...", flush=True)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
@@ -106,9 +123,30 @@ def pipeline(env: dict[str, str], *, incremental: bool) -> list[Stage]:
     return stages
 
 
+def direct_path(world: Path, server: str, profile: str) -> tuple[list[Stage], list[Stage]]:
+    """The full and the nightly work without Dagster, on a database and simulator of their own
+    (the simulator's clock is per server: this one starts at the world's day again)."""
+    from source_simulator.servers.testing import running_server
+    from warehouse.testing import create_database, drop_database
+
+    db_url = create_database(server, prefix=f"bench_{profile}_direct")
+    try:
+        with running_server(world) as base:
+            env = source_env(base, db_url)
+            run_stage("direct: payroll schema", [sys.executable, "-m", "bonus_export", "migrate"], env)
+            full = pipeline(env, incremental=False)
+            httpx.post(f"{base}/_sim/clock", json={"advance_days": 1}, timeout=60).raise_for_status()
+            nightly = pipeline(env, incremental=True)
+    finally:
+        drop_database(db_url)
+    return full, nightly
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=os.environ.get("BENCH_PROFILE", "large"))
+    parser.add_argument("--skip-direct", action="store_true",
+                        help="do not time the direct path (extractors + dbt build without Dagster)")
     parser.add_argument("--skip-charts", action="store_true", help="do not start Superset for chart latency")
     parser.add_argument("--repeats", type=int, default=20, help="requests per chart")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
@@ -118,23 +156,30 @@ def main() -> None:
     from source_simulator.servers.testing import running_server
     from warehouse.testing import create_database, drop_database, ensure_server
 
+    bench_started = time.perf_counter()
     world, gen_stage = world_path(args.profile)
     server = ensure_server()
     db_url = create_database(server, prefix=f"bench_{args.profile}")
+    work = ROOT / ".local" / "bench" / args.profile
+    home = fresh_home(work / "dagster_home")
     results: dict[str, Any] = {
         "profile": args.profile,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {_mem_gib()} GiB, {platform.system()}",
     }
+    runs: dict[str, dict[str, Any]] = {}
     try:
         with running_server(world) as base:
             env = source_env(base, db_url)
             # the approval-status charts read payroll.*, which the approvals service owns
             payroll = run_stage("payroll schema", [sys.executable, "-m", "bonus_export", "migrate"], env)
-            full = pipeline(env, incremental=False)
+            runs["full"] = run_job("full_pipeline", env, home, work / "full_pipeline.log", VENV_BIN / "dagster")
+            _require_success(runs["full"])
             full_rows = loaded_rows(db_url)
             httpx.post(f"{base}/_sim/clock", json={"advance_days": 1}, timeout=60).raise_for_status()
-            nightly = pipeline(env, incremental=True)
+            runs["nightly"] = run_job("nightly_pipeline", env, home, work / "nightly_pipeline.log",
+                                      VENV_BIN / "dagster")
+            _require_success(runs["nightly"])
             charts: dict[str, Any] = {}
             if not args.skip_charts:
                 from benchmarks.charts import chart_latencies
@@ -152,21 +197,34 @@ def main() -> None:
     finally:
         if not args.keep_db:
             drop_database(db_url)
+    full, nightly = ([], []) if args.skip_direct else direct_path(world, server, args.profile)
 
     stages = ([gen_stage] if gen_stage else []) + [payroll] + full + nightly
     full_s = sum(s.seconds for s in full)
     nightly_s = sum(s.seconds for s in nightly)
     helpdesk = extraction["end_to_end"].get("helpdesk", {})
+    full_run, nightly_run = runs["full"], runs["nightly"]
     results.update({
-        "full_pipeline_s": round(full_s, 1),
-        "incremental_s": round(nightly_s, 1),
+        # through the Dagster jobs (multiprocess executor, as the schedule's runs)
+        "full_dagster_s": round(full_run["seconds"], 1),
+        "nightly_dagster_s": round(nightly_run["seconds"], 1),
+        "nightly_dagster_ratio": round(nightly_run["seconds"] / full_run["seconds"], 4),
+        "gx_nightly_s": round(nightly_run["gx_s"], 1),
+        "gx_full_s": round(full_run["gx_s"], 1),
+        "peak_rss_dagster_mb": max(full_run["peak_rss_mb"], nightly_run["peak_rss_mb"]),
+        "dagster_executor": "multiprocess (the jobs' default executor; one process per step, "
+                            f"at most cpu_count() = {os.cpu_count()} at a time), via `dagster job execute`",
+        # the direct path (extractors + dbt build without Dagster; null with --skip-direct)
+        "full_pipeline_s": round(full_s, 1) if full else None,
+        "incremental_s": round(nightly_s, 1) if nightly else None,
         "incremental_ratio": round(nightly_s / full_s, 4) if full_s else None,
         "chart_p95_ms_max": max((c["p95_ms"] for c in charts.get("charts", []) if c["p95_ms"] is not None),
                                 default=None),
         "chart_errors": [f"{c['chart']}: {c['error']}" for c in charts.get("charts", []) if c.get("error")],
-        "peak_rss_mb_max": max(s.peak_rss_mb for s in full + nightly),
-        # every source row the full extract stage received (all four sources) per second of it
-        "extract_rows_per_s": round(full_rows / full[0].seconds) if full[0].seconds else None,
+        "peak_rss_mb_max": max((s.peak_rss_mb for s in full + nightly), default=None),
+        # every source row the full extraction received (all four sources) per second of the
+        # direct path's extract stage
+        "extract_rows_per_s": round(full_rows / full[0].seconds) if full and full[0].seconds else None,
         "extract_rows": full_rows,
         "extract_helpdesk_rows_per_s": round(helpdesk.get("rows_per_s", 0.0)),
         "extract_bench_profile": extraction.get("profile"),
@@ -174,6 +232,8 @@ def main() -> None:
         "extract_copy_ratio": round(extraction["issues_loader"]["loader_ratio"], 3),
         "extract_db_path_copy_ratio": round(extraction["issues_loader"]["db_path_ratio"], 3),
         "forecast_s": next((s.seconds for s in full if s.name.endswith("forecasts")), None),
+        "bench_s": round(time.perf_counter() - bench_started, 1),
+        "dagster": runs,
         "stages": [asdict(s) for s in stages],
         "charts": charts.get("charts", []),
         "extraction": extraction,
@@ -181,7 +241,14 @@ def main() -> None:
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     append_history(results)
     print_table(results)
-    print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
+    print(f"\nfigures written to {RESULTS.relative_to(ROOT)}; the runs' logs in {work.relative_to(ROOT)}")
+
+
+def _require_success(run: dict[str, Any]) -> None:
+    if run["status"] != "success" or run["returncode"] != 0:
+        print_steps({run["job"]: run})
+        raise SystemExit(f"[bench] {run['job']} ended {run['status']} (exit code {run['returncode']}); "
+                         f"failed steps: {', '.join(run['failed_steps']) or '?'}; log {run['log']}")
 
 
 def append_history(results: dict[str, Any]) -> None:
@@ -189,10 +256,14 @@ def append_history(results: dict[str, Any]) -> None:
     can be compared over time; results.json keeps only the latest run in full."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    keys = ("profile", "date", "machine", "full_pipeline_s", "incremental_s", "incremental_ratio",
-            "chart_p95_ms_max", "peak_rss_mb_max", "extract_rows_per_s", "extract_copy_ratio", "forecast_s")
+    keys = ("profile", "date", "machine", "full_dagster_s", "nightly_dagster_s", "nightly_dagster_ratio",
+            "gx_nightly_s", "gx_full_s", "peak_rss_dagster_mb", "full_pipeline_s", "incremental_s",
+            "incremental_ratio", "chart_p95_ms_max", "peak_rss_mb_max", "extract_rows_per_s",
+            "extract_copy_ratio", "forecast_s", "bench_s")
     line = {"commit": commit, **{k: results.get(k) for k in keys},
-            "stages": {s["name"]: s["seconds"] for s in results.get("stages", [])}}
+            "stages": {s["name"]: s["seconds"] for s in results.get("stages", [])},
+            "dagster_top_steps": {name: {s["step"]: s["seconds"] for s in top_steps(run["steps"])}
+                                  for name, run in results.get("dagster", {}).items()}}
     with HISTORY.open("a") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -214,23 +285,74 @@ def _mem_gib() -> int:
         return 0
 
 
+def print_steps(runs: dict[str, dict[str, Any]]) -> None:
+    """Every step of the runs side by side (seconds of its own work, and of its process start),
+    then each run's top 10."""
+    from rich.console import Console
+    from rich.table import Table
+
+    names = list(runs)
+    by_step: dict[str, dict[str, Any]] = {}
+    for name in names:
+        for s in runs[name]["steps"]:
+            by_step.setdefault(s["step"], {"kind": s["kind"]})[name] = s
+    t = Table(title="Dagster steps (seconds = STEP_START -> end; start = the step process starting)")
+    t.add_column("step")
+    t.add_column("kind")
+    for name in names:
+        t.add_column(f"{name} s", justify="right")
+        t.add_column(f"{name} start s", justify="right")
+
+    def cell(s: dict[str, Any] | None, key: str) -> str:
+        if s is None or s[key] is None:
+            return "-"
+        mark = "" if s["status"] == "success" or key != "seconds" else f" {s['status']}"
+        return f"{s[key]:.1f}{mark}"
+
+    order = sorted(by_step.items(), key=lambda kv: -max((kv[1][n]["seconds"] or 0) for n in names if n in kv[1]))
+    for step, row in order:
+        t.add_row(step, row["kind"], *[cell(row.get(n), k) for n in names for k in ("seconds", "worker_s")])
+    Console().print(t)
+    for name in names:
+        run = runs[name]
+        top = ", ".join(f"{s['step']} {s['seconds']:.1f}" for s in top_steps(run["steps"]))
+        print(f"top 10 steps of {run['job']}: {top}")
+
+
 def print_table(r: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"make bench — profile {r['profile']}, {r['date']}, {r['machine']}")
+    print_steps(r["dagster"])
+    d = Table(title=f"make bench — profile {r['profile']}, {r['date']}, {r['machine']}; "
+                    f"Dagster jobs, {r['dagster_executor']}")
+    for col in ("job", "wall s", "run s", "steps sum s", "GX checks s", "step starts sum s", "peak RSS tree MB"):
+        d.add_column(col, justify="left" if col == "job" else "right")
+    for run in r["dagster"].values():
+        d.add_row(run["job"], f"{run['seconds']:.1f}", f"{run['run_s'] or 0:.1f}", f"{run['steps_sum_s']:.1f}",
+                  f"{run['gx_s']:.1f} ({run['gx_steps']})", f"{run['worker_start_sum_s']:.1f}",
+                  f"{run['peak_rss_mb']:.0f} ({run['peak_processes']} proc.)")
+    d.add_section()
+    d.add_row("nightly / full", f"{r['nightly_dagster_ratio']:.3f}", "", "", "", "", "")
+    Console().print(d)
+    print("peak RSS tree: the run worker and all its descendants, summed; PostgreSQL's server "
+          "processes (where the SQL runs) and the simulator are not counted")
+
+    t = Table(title="stages outside Dagster (direct: extractors + dbt build, no checks, no step processes)")
     t.add_column("stage")
     t.add_column("seconds", justify="right")
-    t.add_column("peak RSS, MB", justify="right")
+    t.add_column("peak RSS, MB (largest process)", justify="right")
     for s in r["stages"]:
         t.add_row(s["name"], f"{s['seconds']:.1f}", f"{s['peak_rss_mb']:.0f}")
     t.add_section()
-    t.add_row("full pipeline (extract + dbt + forecasts)", f"{r['full_pipeline_s']:.1f}", "")
-    t.add_row("nightly incremental (after one day)", f"{r['incremental_s']:.1f}", "")
-    t.add_row("incremental / full", f"{r['incremental_ratio']:.3f}" if r["incremental_ratio"] else "-", "")
-    t.add_row(f"full extraction, rows/s ({r['extract_rows']:,} rows)", f"{r['extract_rows_per_s']}", "")
+    if r["full_pipeline_s"] is not None:
+        t.add_row("direct full (extract + dbt + forecasts)", f"{r['full_pipeline_s']:.1f}", "")
+        t.add_row("direct nightly (after one day)", f"{r['incremental_s']:.1f}", "")
+        t.add_row("direct nightly / full", f"{r['incremental_ratio']:.3f}" if r["incremental_ratio"] else "-", "")
+        t.add_row(f"full extraction, rows/s ({r['extract_rows']:,} rows)", f"{r['extract_rows_per_s']}", "")
     t.add_row(f"help-desk end to end, rows/s ({r['extract_bench_profile']})", f"{r['extract_helpdesk_rows_per_s']}", "")
     t.add_row(f"issues loader / plain COPY ({r['extract_bench_profile']})", f"{r['extract_copy_ratio']}", "")
+    t.add_row("the whole bench", f"{r['bench_s']:.0f}", "")
     Console().print(t)
     if r["charts"]:
         c = Table(title="dashboard chart queries (Superset chart data API)")
