@@ -153,6 +153,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from dbt_helpers import advance_days, extract_all  # tests/dbt
+
     from source_simulator.generator import generate
     from source_simulator.servers.testing import running_server
 

@@ -114,8 +114,8 @@ def test_a_full_check_reads_sql_not_a_pandas_frame(sim, fresh_db, monkeypatch):
 
 
 def test_the_nightly_job_scopes_the_checks_to_its_loads():
-    from orchestration.defs.dbt import DATA_TESTS_TAG
     from orchestration.definitions import defs
+    from orchestration.defs.dbt import DATA_TESTS_TAG
 
     assert CHANGED_SCOPE_TAG == DATA_TESTS_TAG
     assert defs.resolve_job_def("nightly_pipeline").tags.get(CHANGED_SCOPE_TAG) == "changed"
