@@ -30,7 +30,7 @@ def test_definitions_map_sources_to_extractor_assets_and_tests_to_checks() -> No
     assert dg.AssetKey(["raw_onec", "bonus_coefficients"]) in graph.get(
         dg.AssetKey(["staging", "stg_onec__bonus_coefficients"])).parent_keys
     checks = {c.name for c in graph.asset_check_keys if c.asset_key == dg.AssetKey(["marts", "fct_tickets"])}
-    assert "unique_fct_tickets_ticket_id" in checks
+    assert "not_null_fct_tickets_ticket_id" in checks
 
 
 def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
