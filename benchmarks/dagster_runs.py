@@ -1,8 +1,9 @@
 """A Dagster job run as the nightly schedule runs it, timed step by step.
 
-The schedule's runs are launched by the daemon: the run coordinator hands the run to the
-instance's run launcher (DefaultRunLauncher), which starts a run worker process that loads the
-code location and executes the job with the job's own executor. Our jobs keep Dagster's
+The schedule's runs are launched by the daemon: the run coordinator (QueuedRunCoordinator,
+infra/dagster/dagster.yaml) hands the run to the instance's run launcher (DefaultRunLauncher),
+which asks the code location's gRPC server to start it; the server spawns a run worker process
+that loads the code location and executes the job with the job's own executor. Our jobs keep Dagster's
 default, `multi_or_in_process_executor`, whose default is multiprocess: every step (each
 extraction asset, each Great Expectations check, the freshness check, the dbt build, each
 forecast asset) in a process of its own, started with `spawn`, at most `cpu_count()` steps at a
@@ -281,6 +282,22 @@ def read_run(home: Path, job: str) -> tuple[str, list[Event]]:
         return run_id, list(events_of(instance.all_logs(run_id)))
 
 
+def stop_group(proc: subprocess.Popen, grace: float = 30.0) -> None:
+    """SIGTERM to the run's process group (the run worker and its steps), SIGKILL after `grace`."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_job(job: str, env: Mapping[str, str], home: Path, log: Path, dagster_bin: Path) -> dict[str, Any]:
     """`dagster job execute` of `job` on the instance at `home`: wall time, peak RSS of the
     process tree, the run's per-step timings. The run's own output goes to `log`."""
@@ -289,10 +306,15 @@ def run_job(job: str, env: Mapping[str, str], home: Path, log: Path, dagster_bin
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("wb") as out:
+        # a session of its own, so that an interrupted bench can stop the run and its steps
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "DAGSTER_HOME": str(home)},
-                                stdout=out, stderr=subprocess.STDOUT)
-        with TreeRssSampler(proc.pid) as sampler:
-            returncode = proc.wait()
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            with TreeRssSampler(proc.pid) as sampler:
+                returncode = proc.wait()
+        except BaseException:
+            stop_group(proc)
+            raise
     seconds = time.perf_counter() - started
     run_id, events = read_run(home, job)
     run_s, status = run_span(events)

@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -151,6 +152,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20, help="requests per chart")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
+    # a SIGTERM (a timeout, make interrupted) unwinds like Ctrl-C: the simulator and the run
+    # are stopped and the benchmark databases dropped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     sys.path.insert(0, str(ROOT))
     from source_simulator.servers.testing import running_server
