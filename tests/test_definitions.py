@@ -32,3 +32,15 @@ def test_nightly_job_leaves_forecasts_to_their_weekly_schedule():
     assert not any(k.startswith("forecasts/") for k in nightly_keys)
     assert "forecasts/weekly_forecast" in full_keys
     assert defs.get_schedule_def("weekly_forecasts_monday").cron_schedule == "0 6 * * 1"
+
+
+def test_every_pipeline_job_forks_its_steps_from_a_preloading_forkserver():
+    """The scheduled runs' steps fork from a forkserver that imported the code location and GX
+    once; with spawn each of the ~40 step processes imported them again."""
+    from orchestration.defs.executor import PRELOAD
+    from orchestration.definitions import defs
+
+    for name in ("full_pipeline", "nightly_pipeline", "extract_all"):
+        executor = defs.resolve_job_def(name).executor_def
+        assert executor.name == "forkserver_multiprocess", name
+    assert "orchestration.definitions" in PRELOAD and "orchestration.sources.gx_import" in PRELOAD
