@@ -184,14 +184,14 @@ from ratios
     (the model's changed-record rule; rows without a load time too) is looked up, through the
     fct_tickets `_source_loaded_at` index and the table's unique ticket_id index, instead of
     a sequential scan of the whole table. In a hook, is_incremental() is true once the table
-    exists, also right after its first build: there, with no watermark yet, the rule is
-    `_source_loaded_at > -infinity`, i.e. every ticket. -#}
+    exists, also right after its first build: there, with no recorded run yet, the cutoff is
+    -infinity, i.e. every ticket. -#}
 {% macro kpi_open_spans_drop_unassigned() -%}
     delete from {{ this }} as t
     where (t.personnel_no is null or t.is_deleted)
         and t.ticket_id in (
             select f.ticket_id from {{ ref('fct_tickets') }} as f
-            where ({{ marts_loaded_since_last_build('f._source_loaded_at') }} or f._source_loaded_at is null)
+            where ({{ changed_records('f._source_loaded_at') }} or f._source_loaded_at is null)
                 and (f.personnel_no is null or coalesce(f.is_deleted, false))
         )
 {%- endmacro %}

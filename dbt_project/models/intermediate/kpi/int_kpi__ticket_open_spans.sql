@@ -5,11 +5,10 @@
         incremental_strategy='marts_delete_insert',
         on_schema_change='append_new_columns',
         post_hook=["{{ kpi_open_spans_drop_unassigned() }}",
-                   "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
+                   "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['open_until', 'created_at']}],
     )
 }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- When each ticket is open, for the load index's complexity_load (macros/marts/marts_load_index.sql):
 -- from creation until the last completion; a ticket not completed (or reopened and not
@@ -21,7 +20,7 @@
 -- 1.1-1.5 s each on `large`). Here it is a column with an index.
 --
 -- Incremental (delete+insert on ticket_id): the tickets loaded into fct_tickets since this
--- model's last build (macros/marts/marts_incremental.sql, marts_loaded_since_last_build). A
+-- model's last build (changed_records(), docs/incremental.md). A
 -- ticket that was deleted or lost its engineer replaces its old row and is then removed by
 -- the post-hook.
 --
@@ -40,4 +39,4 @@ select
     end as open_until,
     coalesce(is_deleted, false) as is_deleted
 from {{ ref('fct_tickets') }}
-where {{ marts_loaded_since_last_build() }}
+where {{ changed_records() }}

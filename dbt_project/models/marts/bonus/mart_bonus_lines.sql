@@ -5,7 +5,7 @@
         meta={'row_key': 'line_id', 'data_test_constraints': true},
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook=["{{ marts_watermark_save() }}", "{{ data_test_constraints() }}"],
+        post_hook=["{{ record_incremental_run() }}", "{{ data_test_constraints() }}"],
         indexes=[{'columns': ['line_id'], 'unique': True},
                  {'columns': ['period_start', 'personnel_no', 'line_kind', 'source_event_id'], 'unique': True}],
     )

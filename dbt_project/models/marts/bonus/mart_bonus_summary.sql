@@ -5,7 +5,7 @@
         unique_key='period_start',
         on_schema_change='append_new_columns',
         meta={'data_test_constraints': true},
-        post_hook=["{{ marts_watermark_save() }}", "{{ data_test_constraints() }}"],
+        post_hook=["{{ record_incremental_run() }}", "{{ data_test_constraints() }}"],
         indexes=[{'columns': ['personnel_no', 'period_start'], 'unique': True}],
     )
 }}

@@ -4,12 +4,11 @@
         incremental_strategy='marts_delete_insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where row_id is null", "{{ contract_usage_watermark_save() }}"],
+        post_hook=["delete from {{ this }} where row_id is null", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['period_start']}, {'columns': ['contract_ref', 'period_start'], 'unique': True}],
     )
 }}
 -- depends_on: {{ ref('int_time_entries_enriched') }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- depends_on: {{ ref('dim_service_tariffs') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- Hours used against hours included, per contract and calendar month (metrics.md
@@ -26,8 +25,9 @@
 --     an entry's logged_at is its month and does not move (corrections change hours);
 --   - whose invoiced sales per contract differ from the stored ones (all sales are summed and
 --     compared: 22k documents on `large`);
---   - between the previous and the new last month with data (open contracts run up to it);
---   - all of them when contracts, clients or service tariffs changed (a signature of the three).
+--   - between the previous (the newest stored) and the new last month with data (open
+--     contracts run up to it);
+--   - all of them when a contract, client or service tariff was loaded since the cutoff.
 -- The months' hours are then summed through the period_start index. A recomputed month left
 -- without any row comes as one row without row_id, removed by the post-hook.
 {%- set months = contract_usage_touched_months() %}
