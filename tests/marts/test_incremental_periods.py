@@ -1,7 +1,7 @@
 """Incremental by period, checked by hand on a warehouse of a few hand-written rows.
 
-The period marts (docs/marts.md "Incremental by period") recompute only the periods a
-record loaded since their last build can reach. Here the upstream relations of
+The period marts (docs/incremental.md) recompute only the periods a record loaded since
+their last build can reach. Here the upstream relations of
 `mart_engineer_kpi` are small hand-made tables (only the columns the mart reads), so every
 figure can be checked on paper:
 
@@ -63,7 +63,8 @@ create schema if not exists intermediate;
 create schema if not exists staging;
 create schema if not exists raw_meta;
 create table raw_meta.loads (load_id bigint, source text, entity text, started_at timestamptz,
-    finished_at timestamptz, status text, rows_rejected bigint, error text);
+    finished_at timestamptz, status text, rows_inserted bigint, rows_vanished bigint, rows_rejected bigint,
+    error text);
 create table marts.fct_tickets (ticket_id bigint, personnel_no text, created_at timestamptz,
     completed_at timestamptz, last_completed_at timestamptz, status_code text, deadline_at timestamptz,
     site_code text, equipment_serials text[], csat int, sla_reaction_met boolean, is_deleted boolean,
@@ -80,7 +81,10 @@ create table marts.fct_time_entries (time_entry_id bigint, personnel_no text, lo
 create table intermediate.int_time_entries_enriched (time_entry_id bigint, logged_at timestamptz,
     is_deleted boolean, _source_loaded_at timestamptz);
 create table marts.fct_shifts (shift_id text, personnel_no text, shift_type text, planned_start timestamptz,
-    actual_start timestamptz, status text, worked_hours numeric, is_deleted boolean, updated_at timestamptz);
+    planned_end timestamptz, actual_start timestamptz, actual_end timestamptz, status text, worked_hours numeric,
+    is_deleted boolean, updated_at timestamptz, _source_loaded_at timestamptz);
+create table intermediate.int_helpdesk_employees_matched (employee_id bigint, personnel_no text,
+    _loaded_at timestamptz);
 create table marts.dim_engineers (personnel_no text, full_name text, team_id bigint, team_name text,
     region_code text, region_name text, hired_on date, left_on date);
 insert into marts.dim_engineers values ('E1', 'Иванов Иван', 1, 'Москва: группа 1', 'Москва', 'Москва', null, null);
@@ -137,7 +141,7 @@ def kpi(db_url: str) -> dict[date, tuple]:
 def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(UPSTREAM)
-    select = ["--select", "int_marts__watermarks", "mart_engineer_kpi"]
+    select = ["--select", "mart_engineer_kpi"]
 
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     full = kpi(fresh_db)
@@ -146,11 +150,10 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
     assert full[date(2026, 6, 1)] == (1, 1.0, 0)
     assert full[date(2026, 3, 1)] == (0, 0, 0)
     with psycopg.connect(fresh_db) as conn:
-        loaded_at, as_of_at = conn.execute(
-            "select loaded_at, as_of_at from intermediate.int_marts__watermarks where model = 'mart_engineer_kpi'"
+        (processed_at,) = conn.execute(
+            "select processed_at from dbt_state.incremental_runs where model = 'marts.mart_engineer_kpi'"
         ).fetchone()
-    assert loaded_at == datetime(2026, 11, 20, tzinfo=UTC), "the newest _source_loaded_at seen"
-    assert as_of_at == datetime(2026, 11, 18, 9, tzinfo=UTC), "the newest activity (completion 12:00 MSK)"
+    assert processed_at > datetime(2026, 11, 20, tzinfo=UTC), "the build recorded its run (its cutoff next time)"
 
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(
@@ -171,6 +174,34 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     rebuilt = kpi(fresh_db)
     assert rebuilt == {**nightly, date(2026, 6, 1): (1, 1.0, 0)}
+
+
+def test_a_changed_dimension_recomputes_every_period(fresh_db: str, tmp_path: Path) -> None:
+    """An engineer renamed in 1C reaches every month of the KPI, and no fact moved: the load
+    that wrote the new version of the card is what marks every period as touched."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(UPSTREAM)
+    select = ["--select", "mart_engineer_kpi"]
+    dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("update marts.mart_engineer_kpi set csat_count = 99 where period_start = '2026-06-01'")
+        conn.execute("update marts.dim_engineers set full_name = 'Петров Иван' where personnel_no = 'E1'")
+        # a load of 1C employees that wrote nothing new: not a change
+        conn.execute("insert into raw_meta.loads values (1, 'onec', 'employees', now(), now(), 'success', 0, 0, 0, null)")
+
+    dbt(fresh_db, tmp_path, "run", *select)
+    with psycopg.connect(fresh_db) as conn:
+        names = dict(conn.execute("select period_start, full_name from marts.mart_engineer_kpi").fetchall())
+    assert names[date(2026, 6, 1)] == "Иванов Иван" and names[date(2026, 11, 1)] == "Петров Иван", \
+        "a load without a new version touches no period of its own"
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("insert into raw_meta.loads values (2, 'onec', 'employees', now(), now(), 'success', 1, 0, 0, null)")
+    dbt(fresh_db, tmp_path, "run", *select)
+    with psycopg.connect(fresh_db) as conn:
+        rows = conn.execute("select period_start, full_name, csat_count from marts.mart_engineer_kpi").fetchall()
+    assert {r[1] for r in rows} == {"Петров Иван"}, "every month carries the new name"
+    assert all(r[2] == 0 for r in rows), "June was recomputed too"
 
 
 # --- every incremental table of this area, nightly vs a full rebuild --------------------------
@@ -220,7 +251,7 @@ def alerts(db_url: str) -> dict[date, tuple]:
 def test_a_month_whose_last_alert_went_away_is_emptied(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(ALERTS_UPSTREAM)
-    select = ["--select", "int_marts__watermarks", "mart_contract_alerts"]
+    select = ["--select", "mart_contract_alerts"]
 
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     full = alerts(fresh_db)

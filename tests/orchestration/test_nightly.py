@@ -51,6 +51,11 @@ TABLES = [
     "intermediate.int_contracts__time_entries", "intermediate.int_time_entries_enriched",
     # incremental since session 4
     "marts.dq_shift_activity", "marts.dq_source_freshness", "marts.dim_dates", "marts.dim_work_types",
+    # the rest of the incremental models (docs/incremental.md): staging, core, weekly aggregates
+    "staging.stg_helpdesk__issues", "staging.stg_helpdesk__status_changes", "staging.stg_helpdesk__time_entries",
+    "staging.stg_schedule__shifts", "staging.stg_onec__sales", "intermediate.int_ticket_status_transitions",
+    "intermediate.int_tickets_enriched", "intermediate.int_shifts_enriched", "marts.agg_tickets_weekly",
+    "marts.agg_tickets_weekly_total",
 ]
 
 

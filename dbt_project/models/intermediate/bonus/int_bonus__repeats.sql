@@ -34,18 +34,16 @@
 -- the post-hook deletes the markers. Without a recorded run, or after a change of the 1C
 -- bonus coefficients (repeat_window_days), a run recomputes everything. Same rows as a full
 -- refresh (tests/marts/test_incremental_repeats.py).
+{#- mode: full (a full build, or no recorded run: cutoff -infinity), rebuild (the bonus
+    coefficients moved since the cutoff: everything, replacing the table's rows), changes -#}
+{%- set cutoff = cutoff_literal() -%}
 {%- set mode = 'full' -%}
-{%- if is_incremental() and execute and not _incremental_in_unit_test() -%}
-    {%- if _previous_run_at() -%}
-        {%- set cutoff = cutoff_literal() -%}
-        {%- set q -%}
-            select exists (select 1 from {{ ref('stg_onec__bonus_coefficients') }}
-                           where _last_loaded_at >= {{ cutoff }})
-        {%- endset -%}
-        {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
-    {%- else -%}
-        {%- set mode = 'rebuild' -%}
-    {%- endif -%}
+{%- if is_incremental() and execute -%}
+    {%- set q -%}
+        select {{ cutoff }} = '-infinity' or exists (
+            select 1 from {{ ref('stg_onec__bonus_coefficients') }} where _last_loaded_at >= {{ cutoff }})
+    {%- endset -%}
+    {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
     {%- if mode == 'changes' -%}
         {#- the tickets rebuilt since the cutoff (C) and their recorded partners (either side) -#}
         {%- set changed_sql -%}

@@ -5,7 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where period_start is null and source_event_id is null",
-                   "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
+                   "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
                  {'columns': ['period_start']}],
     )
@@ -14,7 +14,6 @@
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- Rule 1 (metrics.md): one ticket_points line per completed ticket, every coefficient at
 -- completed_at (the FIRST completion). Kept for every ticket, matched or not, so data quality
@@ -25,7 +24,7 @@
 -- the end, so a product that is exactly half a kopeck rounds away from zero as it should.
 --
 -- Incremental (delete+insert on ticket_id): a run recomputes the tickets loaded into
--- fct_tickets since this model's last build (macros/marts/marts_incremental.sql), and those
+-- fct_tickets since this model's last build (changed_records(), docs/incremental.md), and those
 -- completed on or after the Period of a 1C coefficient / price row loaded since then. A
 -- changed ticket that no longer earns (deleted, completion gone) comes as a row without
 -- source_event_id, which replaces the old row and is then removed by the post-hook (found
@@ -35,7 +34,7 @@ with
 
 changed as (
     select * from {{ ref('fct_tickets') }}
-    where {{ marts_changed_records(money_at='completed_at') }}
+    where {{ changed_records(money_at='completed_at') }}
 ),
 
 tickets as (

@@ -5,7 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where period_start is null and logged_at is null",
-                   "{{ marts_watermark_save_loaded([ref('fct_time_entries'), ref('int_time_entries_enriched')]) }}"],
+                   "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['time_entry_id'], 'unique': True}, {'columns': ['_source_loaded_at']},
                  {'columns': ['period_start']}],
     )
@@ -15,7 +15,6 @@
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- depends_on: {{ ref('int_time_entries_enriched') }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- Time entries with the money the contract marts need: the contract period (month of
 -- logged_at in the company zone; fct_time_entries.contract_ref is the client's contract
@@ -32,7 +31,7 @@ with
 
 entries as (
     select * from {{ ref('fct_time_entries') }}
-    where {{ marts_changed_records(money_at='logged_at') }}
+    where {{ changed_records(money_at='logged_at') }}
 )
 
 select
@@ -66,5 +65,5 @@ select
     gone.time_entry_id, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
     gone._source_loaded_at
 from {{ ref('int_time_entries_enriched') }} as gone
-where gone.is_deleted and {{ marts_loaded_since_last_build('gone._source_loaded_at') }}
+where gone.is_deleted and {{ changed_records('gone._source_loaded_at') }}
 {%- endif %}

@@ -13,15 +13,15 @@
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
--- Incremental: shifts loaded within the lookback window, and shifts worked on or after the
--- Period of a 1C register row loaded in it (deleted shifts stay, flagged).
+-- Incremental (docs/incremental.md): shifts loaded since the cutoff, and shifts worked on or
+-- after the Period of a 1C register row loaded since it (deleted shifts stay, flagged).
 -- Shifts with hours and the duty rate in force at the actual start (duty shifts only).
 with
 
 shifts as (
     select * from {{ ref('stg_schedule__shifts') }} as s
     {%- if is_incremental() %}
-    where {{ changed_shifts_predicate('s') }}
+    where {{ changed_records('s._last_loaded_at', money_at='s.actual_start') }}
     {%- endif %}
 )
 

@@ -3,15 +3,17 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_transitions() }}",
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where ticket_id in (
+            select ticket_id from {{ ref('stg_helpdesk__status_changes') }}
+            where {{ changed_records('_last_loaded_at') }} and ticket_id is not null){% endif %}",
         post_hook="{{ record_incremental_run() }}",
         indexes=[{'columns': ['status_change_id'], 'unique': True}, {'columns': ['ticket_id']}],
     )
 }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
 -- Incremental by ticket: a run recomputes the whole history of every ticket that has a
--- status change loaded within the lookback window (the pre-hook deletes those tickets'
--- rows, the run appends them again), so a ticket whose history lost a row is right too.
+-- status change loaded since the cutoff (docs/incremental.md; the pre-hook deletes those
+-- tickets' rows, the run appends them again), so a ticket whose history lost a row is right too.
 -- Status history as transitions: each change with the status before it (ordered by
 -- changed_at, then id), and the flags the ticket facts are built from:
 --   is_first_in_progress  the ticket's first change to in_progress (taken_at)
@@ -24,7 +26,8 @@ changes as (
     from {{ ref('stg_helpdesk__status_changes') }}
     where vanished_at is null and ticket_id is not null and changed_at is not null
     {%- if is_incremental() %}
-      and ticket_id in {{ changed_transition_tickets() }}
+      and ticket_id in (select ticket_id from {{ ref('stg_helpdesk__status_changes') }}
+                        where {{ changed_records('_last_loaded_at') }} and ticket_id is not null)
     {%- endif %}
 ),
 

@@ -14,10 +14,11 @@
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- depends_on: {{ ref('stg_helpdesk__status_changes') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
--- Incremental: a run rebuilds the tickets whose issue, status history, assignee match,
--- company match, help-desk site, resolved site or equipment was loaded within the lookback
--- window, and the tickets completed on or after the Period of a 1C register row loaded in
--- it (macro changed_tickets); a full refresh gives the same rows.
+-- Incremental (docs/incremental.md): a run rebuilds the tickets whose issue, status history,
+-- assignee match, company match, help-desk site, resolved site (registry) or equipment was
+-- loaded since the cutoff, and (money) those completed on or after the Period of a 1C
+-- register row loaded since it. Every input here also moves the ticket's _source_loaded_at,
+-- so the facts downstream (changed_records) pick the same tickets up.
 -- One row per ticket: the issue, its status history (taken_at, completion, reopens),
 -- identities (engineer, client, site, equipment) and the completion points of bonus
 -- rule 1 (metrics.md), with `_source_loaded_at`: the newest load of anything the row
@@ -25,8 +26,32 @@
 with
 
 {% if is_incremental() -%}
+{%- set cutoff = cutoff_literal() -%}
+{%- set rates_from = rates_changed_from() -%}
+{%- set issues = ref('stg_helpdesk__issues') -%}
 changed as materialized (
-    {{ changed_tickets() }}
+    select ticket_id from {{ issues }} where _last_loaded_at >= {{ cutoff }}
+    union
+    select ticket_id from {{ ref('stg_helpdesk__status_changes') }}
+    where _last_loaded_at >= {{ cutoff }} and ticket_id is not null
+    union
+    select ticket_id from {{ issues }} where assignee_employee_id in (
+        select employee_id from {{ ref('int_helpdesk_employees_matched') }} where _loaded_at >= {{ cutoff }})
+    union
+    select ticket_id from {{ issues }} where company_id in (
+        select company_id from {{ ref('int_helpdesk_companies_matched') }} where _loaded_at >= {{ cutoff }})
+    union
+    select ticket_id from {{ issues }} where site_id in (
+        select site_id from {{ ref('stg_helpdesk__sites') }}
+        where _last_loaded_at >= {{ cutoff }}
+           or site_code in (select site_code from {{ ref('int_sites_resolved') }} where _loaded_at >= {{ cutoff }}))
+    union
+    select ticket_id from {{ issues }} where equipment_ids && array(
+        select equipment_id from {{ ref('stg_helpdesk__equipment') }} where _last_loaded_at >= {{ cutoff }})
+    {%- if rates_from %}
+    union
+    select ticket_id from {{ this }} where completed_at >= {{ rates_from }}
+    {%- endif %}
 ),
 {%- endif %}
 

@@ -13,13 +13,25 @@
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- A table, not a view: facts, events and data-quality marts read it several times.
--- Incremental: a run rebuilds the entries loaded within the lookback window, those of
--- tickets, engineers (matches) and clients' contracts that moved in it, and those logged on
--- or after the Period of a 1C register row loaded in it (macro changed_time_entries).
+-- Incremental (docs/incremental.md): a run rebuilds the entries loaded since the cutoff, of
+-- a ticket whose row moved since it, of an engineer whose match moved, of a client whose
+-- contracts or card moved (the new INN, and the INN the entries had), and (money) those
+-- logged on or after the Period of a 1C register row loaded since the cutoff.
 -- Time entries with the engineer (help-desk employee matched to a personnel number), the
 -- ticket's work type and client, the client's contract in force on the entry's local date
 -- (latest start date wins), and money: cost = hours x engineer hour cost of the work type,
 -- revenue (hourly_work only) = hours x client hourly rate, both tariffs at logged_at.
+{%- if is_incremental() %}
+{%- set cutoff = cutoff_literal() %}
+{%- set rates_from = rates_changed_from() %}
+{%- set stg_entries = ref('stg_helpdesk__time_entries') %}
+{%- set changed_contracts -%}
+    select c.contract_ref, cl.inn
+    from {{ ref('stg_onec__contracts') }} as c
+    left join {{ ref('stg_onec__clients') }} as cl on cl.client_ref = c.client_ref
+    where c._last_loaded_at >= {{ cutoff }} or cl._last_loaded_at >= {{ cutoff }}
+{%- endset %}
+{%- endif %}
 with
 
 entries as (
@@ -27,7 +39,26 @@ entries as (
     {%- if is_incremental() %}
     -- = any(array(...)): the changed ids are read first and looked up by index; as `in (...)`
     -- the planner took them for millions and joined every entry with every ticket (8 s on large)
-    where time_entry_id = any(array({{ changed_time_entries() }}))
+    where time_entry_id = any(array(
+        select time_entry_id from {{ stg_entries }} where _last_loaded_at >= {{ cutoff }}
+        union
+        select time_entry_id from {{ stg_entries }} where ticket_id in (
+            select ticket_id from {{ ref('int_tickets_enriched') }} where _source_loaded_at >= {{ cutoff }})
+        union
+        select time_entry_id from {{ stg_entries }} where employee_id in (
+            select employee_id from {{ ref('int_helpdesk_employees_matched') }} where _loaded_at >= {{ cutoff }})
+        union
+        select time_entry_id from {{ stg_entries }} where ticket_id in (
+            select ticket_id from {{ ref('int_tickets_enriched') }} where client_inn in (
+                select inn from ({{ changed_contracts }}) as cc where inn is not null
+                union
+                select client_inn from {{ this }}
+                where contract_ref in (select contract_ref from ({{ changed_contracts }}) as cc)))
+        {%- if rates_from %}
+        union
+        select time_entry_id from {{ this }} where logged_at >= {{ rates_from }}
+        {%- endif %}
+    ))
     {%- endif %}
 ),
 

@@ -9,14 +9,13 @@
             where (t.personnel_no is null or t.is_deleted)
                 and t.ticket_id in (
                     select f.ticket_id from {{ ref('fct_tickets') }} as f
-                    where ({{ marts_loaded_since_last_build('f._source_loaded_at') }} or f._source_loaded_at is null)
+                    where ({{ changed_records('f._source_loaded_at') }} or f._source_loaded_at is null)
                         and (f.personnel_no is null or coalesce(f.is_deleted, false))
                 )",
-                   "{{ marts_watermark_save_loaded([ref('fct_tickets')]) }}"],
+                   "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['ticket_id'], 'unique': True}, {'columns': ['open_until', 'created_at']}],
     )
 }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- When each ticket is open, for the load index's complexity_load (mart_engineer_load_index):
 -- from creation until the last completion; a ticket not completed (or reopened and not
@@ -28,7 +27,7 @@
 -- 1.1-1.5 s each on `large`). Here it is a column with an index.
 --
 -- Incremental (delete+insert on ticket_id): the tickets loaded into fct_tickets since this
--- model's last build (macros/marts/marts_incremental.sql, marts_loaded_since_last_build). A
+-- model's last build (changed_records(), docs/incremental.md). A
 -- ticket that was deleted or lost its engineer replaces its old row and is then removed by
 -- the post-hook.
 --
@@ -50,4 +49,4 @@ select
     end as open_until,
     coalesce(is_deleted, false) as is_deleted
 from {{ ref('fct_tickets') }}
-where {{ marts_loaded_since_last_build() }}
+where {{ changed_records() }}

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where row_id is null", "{{ marts_watermark_save() }}"],
+        post_hook=["delete from {{ this }} where row_id is null", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['period_start']}],
     )
 }}

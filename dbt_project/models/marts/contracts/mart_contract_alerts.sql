@@ -5,11 +5,10 @@
         unique_key='period_start',
         on_schema_change='append_new_columns',
         post_hook=["delete from {{ this }} where alert_id is null",
-                   "{{ marts_watermark_save_loaded([ref('int_contracts__time_entries')]) }}"],
+                   "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['period_start']}],
     )
 }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- Contracts whose usage reached 80% of the included hours in a month (metrics.md): the
 -- account manager should offer extra paid hours. One row per contract and month, with the
@@ -27,7 +26,7 @@
 {%- if execute and is_incremental() %}
 {%- set q %}
     select distinct period_start::text from {{ ref('int_contracts__time_entries') }}
-    where period_start is not null and {{ marts_loaded_since_last_build() }}
+    where period_start is not null and {{ changed_records() }}
     union
     select coalesce(u.period_start, a.period_start)::text
     from (select * from {{ ref('mart_contract_usage') }} where is_ratio_rated and usage_ratio >= 0.80) as u
@@ -42,8 +41,10 @@
 {%- set months = run_query(q).columns[0].values() | list %}
 {%- do log('mart_contract_alerts months: ' ~ months, info=false) %}
 {%- endif %}
-{#- the recomputed months (an empty array: none) through the period_start index -#}
-{%- set month_filter = 'true' if months is none else "period_start = any('{" ~ months | join(',') ~ "}'::date[])" %}
+{%- if months is none %}{% set month_filter = 'true' %}
+{%- elif months | length == 0 %}{% set month_filter = 'false' %}
+{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
+{%- endif %}
 with
 
 usage as (

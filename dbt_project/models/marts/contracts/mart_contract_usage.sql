@@ -4,12 +4,11 @@
         incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook=["delete from {{ this }} where row_id is null", "{{ contract_usage_watermark_save() }}"],
+        post_hook=["delete from {{ this }} where row_id is null", "{{ record_incremental_run() }}"],
         indexes=[{'columns': ['period_start']}, {'columns': ['contract_ref', 'period_start'], 'unique': True}],
     )
 }}
 -- depends_on: {{ ref('int_time_entries_enriched') }}
--- depends_on: {{ ref('int_marts__watermarks') }}
 -- depends_on: {{ ref('dim_service_tariffs') }}
 -- reads {{ source('raw_meta', 'loads') }}
 -- Hours used against hours included, per contract and calendar month (metrics.md
@@ -18,64 +17,24 @@
 -- Included hours are per calendar month, never prorated. Traffic light: blue when
 -- usage_ratio <= 1.00, yellow when <= 1.20, red above; no included hours -> blue, not rated.
 --
--- Incremental by month (delete+insert on period_start: the full rebuild summed all 2.5M time
--- entries of `large` twice every night, 2-4 s). A nightly run recomputes the months (the
--- query below; the watermark and signature: macros/marts/marts_contract_usage.sql):
+-- Incremental by month (delete+insert on period_start; issue 9: the full rebuild summed all
+-- 2.5M time entries of `large` twice every night, 2-4 s). A nightly run recomputes the months
+-- (macros/marts/marts_contract_usage.sql):
 --   - of the contract time entries loaded since its last build (int_contracts__time_entries,
 --     index on _source_loaded_at) and of the entries deleted since (int_time_entries_enriched);
 --     an entry's logged_at is its month and does not move (corrections change hours);
 --   - whose invoiced sales per contract differ from the stored ones (all sales are summed and
 --     compared: 22k documents on `large`);
---   - between the previous and the new last month with data (open contracts run up to it);
---   - all of them when contracts, clients or service tariffs changed (a signature of the three).
+--   - between the previous (the newest stored) and the new last month with data (open
+--     contracts run up to it);
+--   - all of them when a contract, client or service tariff was loaded since the cutoff.
 -- The months' hours are then summed through the period_start index. A recomputed month left
 -- without any row comes as one row without row_id, removed by the post-hook.
-{#- the months to recompute, as 'YYYY-MM-DD' strings; none = every month (full build, no
-    watermark, or the signature moved) -#}
-{%- set months = none %}
-{%- if execute and is_incremental() %}
-{%- set q -%}
-    with wm as (
-        select w.dims_signature, (w.as_of_at at time zone 'UTC')::date as old_last
-        from (select 1) as one
-        left join {{ marts_watermark_relation() }} as w on w.model = '{{ this.identifier }}'
-    ),
-    sales as (
-        select contract_ref, {{ marts_period('doc_date') }} as period_start, sum(amount) as invoiced_revenue_rub
-        from {{ ref('fct_sales') }}
-        where posted and not coalesce(deletion_mark, false) and contract_ref is not null
-        group by 1, 2
-    ),
-    stored_sales as (
-        select contract_ref, period_start, invoiced_revenue_rub from {{ this }}
-        where invoiced_revenue_rub <> 0
-    ),
-    bounds as (
-        select wm.old_last, {{ contract_usage_last_month() }} as new_last from wm
-    )
-    select 'all' from wm
-    where wm.dims_signature is distinct from {{ contract_usage_dims_signature() }} or wm.old_last is null
-    union
-    select period_start::text from {{ ref('int_contracts__time_entries') }}
-    where period_start is not null and {{ marts_loaded_since_last_build() }}
-    union
-    select {{ marts_period('gone.logged_at') }}::text from {{ ref('int_time_entries_enriched') }} as gone
-    where gone.is_deleted and gone.logged_at is not null and {{ marts_loaded_since_last_build('gone._source_loaded_at') }}
-    union
-    select coalesce(s.period_start, st.period_start)::text
-    from sales as s
-    full join stored_sales as st on st.contract_ref = s.contract_ref and st.period_start = s.period_start
-    where s.invoiced_revenue_rub is distinct from st.invoiced_revenue_rub
-    union
-    select p::date::text
-    from bounds, generate_series(least(old_last, new_last), greatest(old_last, new_last), interval '1 month') as p
-    where old_last is distinct from new_last and old_last is not null and new_last is not null
-{%- endset -%}
-{%- set found = run_query(q).columns[0].values() | list -%}
-{%- if 'all' not in found %}{% set months = found | sort %}{% endif %}
+{%- set months = contract_usage_touched_months() %}
+{%- if months is none %}{% set month_filter = 'true' %}
+{%- elif months | length == 0 %}{% set month_filter = 'false' %}
+{%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
 {%- endif %}
-{#- the recomputed months (an empty array: none) through the period_start index -#}
-{%- set month_filter = 'true' if months is none else "period_start = any('{" ~ months | join(',') ~ "}'::date[])" %}
 with
 
 periods as (

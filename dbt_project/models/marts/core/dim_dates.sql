@@ -6,7 +6,7 @@
   the sales twice each (min and max) every night to find a range that changes once a year
   (1.0 s quiet, 1.6 s in the nightly on large, 2-core shared machine). An incremental run
   derives the new range from the table's range and the records loaded since the cutoff (the
-  recorded-run cutoff of macros/incremental.sql, index on _last_loaded_at):
+  cutoff of docs/incremental.md, index on _last_loaded_at):
     * the new bounds are the table's bounds widened by the changed records' timestamps;
     * that is exact as long as the first and the last year of the table still hold a record
       (a record not loaded since the cutoff has not moved, so it lies inside the old range):
@@ -47,9 +47,7 @@ full_bounds as (
 ),
 
 {% if is_incremental() %}
-{#- without a recorded run (first incremental run after the switch) the bounds are recomputed -#}
-{%- set first_run = execute and _previous_run_at() is none %}
-{%- set cutoff = cutoff_literal('date_day') if not first_run else "'infinity'::timestamptz" %}
+{%- set cutoff = cutoff_literal() %}
 -- the table's range as company-local instants: [first year start, last year start + 1 year)
 old as (
     select
@@ -78,7 +76,7 @@ changed as (
 checks as (
     select
         o.lo, o.hi, c.first_ts, c.last_ts,
-        {% if first_run %}false and {% endif %}o.lo is not null and (
+        o.lo is not null and (
             c.first_ts < o.lo + interval '1 year'
             or exists (select from {{ issues }} where created_at < o.lo + interval '1 year')
             or exists (select from {{ shifts }} where planned_start < o.lo + interval '1 year')

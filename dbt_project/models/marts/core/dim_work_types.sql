@@ -4,7 +4,7 @@
   Incremental since 2026-11-22: the table build read the work type of all 1.3M help-desk
   issues every night (2.5 s quiet, 1.5 s in the nightly on large, 2-core shared machine) for
   a set that hardly ever changes. An incremental run takes the codes of the issues loaded
-  since the cutoff (recorded-run cutoff of macros/incremental.sql, index on _last_loaded_at),
+  since the cutoff (cutoff of docs/incremental.md, index on _last_loaded_at),
   the registers and the catalogue (always read whole: a handful of rows), and keeps a code
   already in the table that none of those has only if an issue still carries it (an `exists`
   probe stopping at the first match: an issue not loaded since the cutoff has not changed,
@@ -37,9 +37,7 @@ catalogue as (
 ),
 
 {% if is_incremental() %}
-{#- without a recorded run (first incremental run after the switch) every issue is read -#}
-{%- set first_run = execute and _previous_run_at() is none %}
-{%- set cutoff = cutoff_literal('work_type') if not first_run else "'-infinity'::timestamptz" %}
+{%- set cutoff = cutoff_literal() %}
 always as (
     select work_type from {{ issues }}
     where work_type is not null and _last_loaded_at >= {{ cutoff }}

@@ -1,4 +1,5 @@
-{{ config(post_hook="{{ analyze_if_new() }}") }}
+{# analysed right away: the models built after it in the same run are planned on its statistics #}
+{{ config(post_hook="analyze {{ this }}") }}
 -- One row per 1C sales document (all, including unposted and deletion-marked ones).
 select
     document_ref,

@@ -3,11 +3,10 @@
   shifts and rebuilt its four indexes every night (4.0 s in the nightly on large, 2-core
   shared machine). A row here is a projection of int_shifts_enriched, whose rows are rebuilt
   exactly when their shift was loaded since the cutoff or (money) worked on or after the
-  Period of a changed duty tariff (changed_shifts_predicate); the same predicate on its
-  _source_loaded_at / actual_start picks them up here. int_shifts_enriched never drops a
-  shift (deleted ones stay, flagged is_deleted), so delete+insert leaves no stale row.
-  changed_records() inlines the cutoff and register Period as literals (index on
-  _source_loaded_at).
+  Period of a changed register row (changed_records, docs/incremental.md); the same
+  predicate on its _source_loaded_at / actual_start picks them up here. int_shifts_enriched
+  never drops a shift (deleted ones stay, flagged is_deleted), so delete+insert leaves no
+  stale row.
 -#}
 {{ config(materialized='incremental',
           unique_key='shift_id',
@@ -18,7 +17,7 @@
                    {'columns': ['personnel_no', 'planned_start']},
                    {'columns': ['status', 'planned_start']},
                    {'columns': ['status', '(coalesce(actual_start, planned_start))']},
-                   {'columns': ['updated_at']}]) }}
+                   {'columns': ['_source_loaded_at']}]) }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
 -- depends_on: {{ ref('stg_onec__points_prices') }}
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
@@ -27,12 +26,9 @@
 -- (242 -> 7 ms on the large world)
 -- (status, coalesce(actual_start, planned_start)): the marts' activity bounds (max/min of the
 -- worked shifts, run ~18 times a night: a 351k-row scan each, 74 ms -> 0.7 ms) and the KPI
--- marts' shifts of the recomputed periods; (updated_at): the changed shifts of a night
--- (macros/marts/marts_incremental.sql)
+-- marts' shifts of the recomputed periods; (_source_loaded_at): the changed shifts that
+-- touch a period mart's periods (macros/marts/marts_incremental.sql)
 -- One row per schedule shift (deleted ones kept, flagged is_deleted).
-{#- without a recorded run (the first incremental run after the switch from a table, which has
-    no load-time column for the lookback fallback) every shift is re-inserted once -#}
-{%- set first_run = execute and is_incremental() and not _incremental_in_unit_test() and _previous_run_at() is none %}
 select
     shift_id,
     personnel_no,
@@ -48,8 +44,9 @@ select
     is_deleted,
     duty_rate,
     email,
-    updated_at
+    updated_at,
+    _source_loaded_at
 from {{ ref('int_shifts_enriched') }}
-{%- if is_incremental() and not first_run %}
+{%- if is_incremental() %}
 where {{ changed_records(money_at='actual_start') }}
 {%- endif %}

@@ -12,7 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key='period_start',
         on_schema_change='append_new_columns',
-        post_hook="{{ marts_watermark_save() }}",
+        post_hook="{{ record_incremental_run() }}",
         indexes=[{'columns': ['period_start']}, {'columns': ['personnel_no', 'period_start']}],
     )
 }}

@@ -33,7 +33,7 @@ bounds as (
     from {{ this }}
 ),
 
--- the cutoff inlined as a literal (incremental_cutoff()): behind a CTE column the planner
+-- the cutoff inlined as a literal (cutoff_literal()): behind a CTE column the planner
 -- walked the whole _source_loaded_at index of fct_events (2.8M rows, 4 s on large)
 -- materialized: read through the _source_loaded_at index alone (a night's ~70k events), then
 -- filter the type; otherwise the planner ANDed in the (event_type, occurred_at) index and
@@ -41,7 +41,7 @@ bounds as (
 recent_events as materialized (
     select ev.occurred_at, ev.event_type
     from {{ ref('fct_events') }} ev
-    where ev._source_loaded_at >= {{ incremental_cutoff() }}
+    where ev._source_loaded_at >= {{ cutoff_literal() }}
 ),
 
 changed_days as (

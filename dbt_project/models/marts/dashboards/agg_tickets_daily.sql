@@ -33,7 +33,7 @@ with
 changed as (
     select t.created_at, t.completed_at
     from {{ ref('fct_tickets') }} t
-    where t._source_loaded_at >= {{ incremental_cutoff() }}
+    where t._source_loaded_at >= {{ cutoff_literal() }}
 ),
 
 refresh_days as materialized (

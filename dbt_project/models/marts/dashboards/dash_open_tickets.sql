@@ -31,7 +31,7 @@ select
     _source_loaded_at
 from {{ ref('fct_tickets') }}
 {%- if is_incremental() %}
-where _source_loaded_at >= {{ incremental_cutoff() }}
+where _source_loaded_at >= {{ cutoff_literal() }}
 {%- else %}
 where completed_at is null
 {%- endif %}

@@ -35,17 +35,16 @@
 -- Every recomputed key that had a row gets a marker row (source_system '_marker') so
 -- delete+insert clears it; the post-hook deletes the markers. Without a recorded run, or
 -- after a change of the 1C points prices, a run recomputes everything.
+{#- mode: full (a full build, or no recorded run: cutoff -infinity), rebuild (the points
+    prices moved since the cutoff: everything, replacing the table's rows), changes -#}
+{%- set cutoff = cutoff_literal() -%}
 {%- set mode = 'full' -%}
-{%- if is_incremental() and execute and not _incremental_in_unit_test() -%}
-    {%- if _previous_run_at() -%}
-        {%- set cutoff = cutoff_literal() -%}
-        {%- set q -%}
-            select exists (select 1 from {{ ref('stg_onec__points_prices') }} where _last_loaded_at >= {{ cutoff }})
-        {%- endset -%}
-        {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
-    {%- else -%}
-        {%- set mode = 'rebuild' -%}
-    {%- endif -%}
+{%- if is_incremental() and execute -%}
+    {%- set q -%}
+        select {{ cutoff }} = '-infinity' or exists (
+            select 1 from {{ ref('stg_onec__points_prices') }} where _last_loaded_at >= {{ cutoff }})
+    {%- endset -%}
+    {%- set mode = 'rebuild' if run_query(q).columns[0].values()[0] else 'changes' -%}
 {%- endif %}
 with
 

@@ -39,15 +39,9 @@
 -- Every other shift keeps its first event: its record did not change, and no event appeared.
 -- _batch_at: when the row was written (dq_grey_zones rechecks the rows written since its cutoff).
 {%- set fct_events = ref('fct_events') -%}
-{%- set incremental = is_incremental() and execute and not _incremental_in_unit_test() -%}
-{%- if incremental -%}
-    {#- a stored state without the column `worked` (a development layout of this model) is rebuilt whole -#}
-    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- set incremental = _previous_run_at() is not none and 'worked' in stored -%}
-{%- endif -%}
-{%- if incremental -%}
-    {%- set cutoff = cutoff_literal('_batch_at') -%}
-{%- endif %}
+{#- without a recorded run (cutoff -infinity) every shift is probed, as in a full build -#}
+{%- set cutoff = cutoff_literal() -%}
+{%- set incremental = is_incremental() and execute and cutoff != "'-infinity'::timestamptz" %}
 with
 
 shifts as not materialized (

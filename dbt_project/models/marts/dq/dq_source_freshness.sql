@@ -5,11 +5,17 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook=[
-            "{{ dq_freshness_drop_gone_keys() }}",
+            "delete from {{ this }} as f
+             where not exists (select 1 from {{ ref('stg_meta__loads') }} as l
+                               where l.source = f.source and l.entity = f.entity)
+               and not exists (select 1 from {{ ref('stg_meta__rejects') }} as j
+                               where j.source_system = f.source and j.entity = f.entity)",
             "{{ record_incremental_run() }}",
         ],
     )
 }}
+-- post-hook: drop a key that no longer has any load or reject (a full build would not list
+-- it; delete+insert only replaces the keys the run produces). Both inputs are small.
 -- Per source and entity: the last successful load, the newest record timestamp the
 -- source reported (where it has one) and how many records were rejected in all.
 --
@@ -32,13 +38,8 @@
     ('schedule', 'shifts', 'stg_schedule__shifts', 'updated_at'),
     ('onec', 'sales', 'stg_onec__sales', 'doc_date'),
 ] -%}
-{%- set incremental = is_incremental() and execute and not _incremental_in_unit_test() -%}
-{%- if incremental -%}
-    {%- set incremental = _previous_run_at() is not none -%}
-{%- endif -%}
-{%- if incremental -%}
-    {%- set cutoff = cutoff_literal('_last_loaded_at') -%}
-{%- endif %}
+{%- set cutoff = cutoff_literal() -%}
+{%- set incremental = is_incremental() and execute and cutoff != "'-infinity'::timestamptz" %}
 with
 
 loads as (

@@ -11,8 +11,8 @@
     )
 }}
 -- Tickets: the latest version of every issue, typed; offsets kept (timestamptz).
--- Incremental (a table): a run re-reads from raw only the keys with a row loaded since the
--- newest load already processed (minus the lookback), see macros/incremental.sql.
+-- Incremental (a table): a run re-reads from raw only the keys with a row of a load started
+-- at or after the cutoff (raw_changed_keys, docs/incremental.md).
 with
 
 source as (
