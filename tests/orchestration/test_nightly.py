@@ -43,13 +43,13 @@ TABLES = [
     # the dashboards' aggregates (their _batch_at, the time a row was written, is left out)
     "marts.agg_tickets_daily", "marts.agg_tickets_monthly", "marts.agg_money_daily",
     "marts.agg_money_monthly", "marts.dash_open_tickets", "marts.agg_bonus_monthly",
-    # incremental by touched period / by changed records since session 3
+    # incremental by touched period / by changed records
     "marts.mart_engineer_kpi_weekly", "marts.mart_sla_by_work_type", "marts.mart_contract_alerts",
     "marts.mart_client_profitability", "intermediate.int_kpi__ticket_open_spans",
     "intermediate.int_bonus__repeats", "marts.dq_grey_zones", "marts.dq_unmatched_identities",
     "intermediate.int_bonus__base_lines", "intermediate.int_bonus__ticket_points",
     "intermediate.int_contracts__time_entries", "intermediate.int_time_entries_enriched",
-    # incremental since session 4
+    # incremental dimensions and data-quality state
     "marts.dq_shift_activity", "marts.dq_source_freshness", "marts.dim_dates", "marts.dim_work_types",
     # the rest of the incremental models (docs/incremental.md): staging, core, weekly aggregates
     "staging.stg_helpdesk__issues", "staging.stg_helpdesk__status_changes", "staging.stg_helpdesk__time_entries",

@@ -17,7 +17,7 @@
 -- Included hours are per calendar month, never prorated. Traffic light: blue when
 -- usage_ratio <= 1.00, yellow when <= 1.20, red above; no included hours -> blue, not rated.
 --
--- Incremental by month (delete+insert on period_start; issue 9: the full rebuild summed all
+-- Incremental by month (delete+insert on period_start; the full rebuild summed all
 -- 2.5M time entries of `large` twice every night, 2-4 s). A nightly run recomputes the months
 -- (macros/marts/marts_contract_usage.sql):
 --   - of the contract time entries loaded since its last build (int_contracts__time_entries,
