@@ -115,13 +115,15 @@ def dbt_environment(url: str | None = None) -> dict[str, str]:
     return {**warehouse.dbt_env(url or warehouse.warehouse_url()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    dagster_dbt_translator=translator,
-    project=dbt_project,
-    name="warehouse_dbt_models",
-)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+# The views over the forecasts' tables are built after the forecast assets, which read the
+# marts: one dbt asset for them, one for the rest. In one multi-asset that cycle
+# (marts -> forecasts -> views) made Dagster split the build into several steps, and dbt's
+# eager indirect selection then ran a relationship test in a step before its other parent was
+# built (on a fresh warehouse: "relation does not exist").
+AFTER_FORECASTS = "source:forecasts+"
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
     os.environ.update(dbt_environment())
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
@@ -134,8 +136,32 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     yield from dbt.cli(args, context=context).stream()
 
 
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    name="warehouse_dbt_models",
+    exclude=AFTER_FORECASTS,
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """The marts and everything that does not read the forecasts."""
+    yield from _build(context, dbt)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    name="warehouse_dbt_forecast_views",
+    select=AFTER_FORECASTS,
+)
+def warehouse_dbt_forecast_views(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """The views over the forecasts' tables, after the forecast assets."""
+    yield from _build(context, dbt)
+
+
 defs = dg.Definitions(
-    assets=[warehouse_dbt_models],
+    assets=[warehouse_dbt_models, warehouse_dbt_forecast_views],
     resources={"dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
         )},

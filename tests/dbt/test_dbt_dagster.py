@@ -56,3 +56,21 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
 
     with warehouse.connect(module_db) as conn:
         assert conn.execute("select to_regclass('staging.stg_onec__clients') is not null").fetchone()[0]
+
+
+def test_full_pipeline_builds_the_marts_in_one_dbt_step() -> None:
+    """A cycle through the forecast assets would split the dbt build into several steps, and dbt's
+    eager indirect selection then runs a relationship test before its other parent exists (a
+    fresh warehouse's full run fails). The forecasts' views are a dbt asset of their own."""
+    from dagster._core.execution.api import create_execution_plan
+
+    from orchestration.definitions import defs
+
+    for job in ("full_pipeline", "nightly_pipeline"):
+        plan = create_execution_plan(defs.get_job_def(job))
+        dbt_steps = sorted(s.key for s in plan.get_all_steps_in_topo_order() if "dbt" in s.key)
+        assert dbt_steps == ["warehouse_dbt_forecast_views", "warehouse_dbt_models"], (job, dbt_steps)
+    full = create_execution_plan(defs.get_job_def("full_pipeline"))
+    views = full.get_step_by_key("warehouse_dbt_forecast_views")
+    upstream = {h.step_key for i in views.step_inputs for h in i.get_step_output_handle_dependencies()}
+    assert "prophet_forecasts" in upstream
