@@ -37,7 +37,7 @@ from extractors.onec.settings import OnecSettings  # noqa: E402
 from extractors.registry.settings import RegistrySettings  # noqa: E402
 from extractors.run import SOURCES, ExtractConfig, ensure_schema, extract  # noqa: E402
 from extractors.schedule.settings import ScheduleSettings  # noqa: E402
-from warehouse import _plain  # noqa: E402
+from warehouse import libpq_url  # noqa: E402
 from warehouse.testing import create_database, drop_database, ensure_server  # noqa: E402
 
 
@@ -99,7 +99,7 @@ async def _loader(db_url: str, items: list[Any], batch: int, *, validate: bool) 
     """The issues loader path on `items` in the extractor's batch size; `validate=False` times the
     database path alone (records validated beforehand)."""
     prepared = None if validate else [_records(items[i:i + batch]) for i in range(0, len(items), batch)]
-    conn = await psycopg.AsyncConnection.connect(_plain(db_url), autocommit=True)
+    conn = await psycopg.AsyncConnection.connect(libpq_url(db_url), autocommit=True)
     async with conn:
         await conn.execute("truncate raw_helpdesk.issues")
         cur = await conn.execute("insert into raw_meta.loads (source, entity) values ('bench', 'issues') returning load_id")
@@ -116,7 +116,7 @@ async def _loader(db_url: str, items: list[Any], batch: int, *, validate: bool) 
 def _ceiling(db_url: str, items: list[Any]) -> float:
     records = _records(items)
     rows = [(*r.values, r.payload_json(), r.payload_hash(), 0) for r in records]
-    with psycopg.connect(_plain(db_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
         conn.execute("truncate raw_helpdesk.issues")
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(

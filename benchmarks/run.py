@@ -276,9 +276,9 @@ def loaded_rows(db_url: str) -> int:
     """Source rows the extractors received so far (raw_meta.loads.rows_seen, every source)."""
     import psycopg
 
-    from warehouse import _plain
+    from warehouse import libpq_url
 
-    with psycopg.connect(_plain(db_url)) as conn:
+    with psycopg.connect(libpq_url(db_url)) as conn:
         return int(conn.execute("select coalesce(sum(rows_seen), 0) from raw_meta.loads").fetchone()[0])
 
 

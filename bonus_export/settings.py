@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse import DEFAULT_URL
+from warehouse.settings import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    warehouse_url: str = Field(DEFAULT_URL, validation_alias=AliasChoices("WAREHOUSE_URL", "warehouse_url"))
+    warehouse_url: str = Field(default_factory=lambda: setting("WAREHOUSE_URL"), validation_alias=AliasChoices("WAREHOUSE_URL", "warehouse_url"))
     superset_database_uri: str = Field(
         f"sqlite:///{ROOT / '.local' / 'superset' / 'superset.db'}",
         validation_alias=AliasChoices("SUPERSET_DATABASE_URI", "superset_database_uri"),
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("APPROVALS_SECRET_KEY", "secret_key"),
         description="signs the session cookie and CSRF tokens; unset = a random key per process",
     )
-    company_tz: str = Field("Europe/Moscow", validation_alias=AliasChoices("COMPANY_TZ", "company_tz"))
+    company_tz: str = Field(default_factory=lambda: setting("COMPANY_TZ"), validation_alias=AliasChoices("COMPANY_TZ", "company_tz"))
 
     @field_validator("warehouse_url")
     @classmethod
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"COMPANY_TZ must be an IANA time zone such as Europe/Moscow, got {value!r}") from exc
+            raise ValueError(f"COMPANY_TZ must be an IANA time zone, got {value!r}") from exc
         return value
 
     @property

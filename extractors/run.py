@@ -33,7 +33,7 @@ from extractors.registry.settings import RegistrySettings
 from extractors.schedule import extract as schedule
 from extractors.schedule.client import ScheduleClient
 from extractors.schedule.settings import ScheduleSettings
-from warehouse import _plain, warehouse_url
+from warehouse import libpq_url, warehouse_url
 
 SOURCES = ("helpdesk", "schedule", "onec", "registry")
 SPECS: dict[str, list[EntitySpec]] = {
@@ -88,7 +88,7 @@ def spec_of(source: str, entity: str) -> EntitySpec:
 
 
 def ensure_schema(db_url: str, specs: Sequence[EntitySpec] = ALL_SPECS) -> None:
-    with psycopg.connect(_plain(db_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
         ensure_raw_schema(conn, specs)
 
 
@@ -185,7 +185,7 @@ BIG_RELOAD_ROWS = 20_000
 
 
 def _first_load(db_url: str, source: str, entity: str) -> bool:
-    with psycopg.connect(_plain(db_url)) as conn:
+    with psycopg.connect(libpq_url(db_url)) as conn:
         row = conn.execute(
             "select 1 from raw_meta.loads where source = %s and entity = %s and cursor_after is not null limit 1",
             (source, entity),
@@ -199,7 +199,7 @@ def _big_reloads(db_url: str, wanted: Sequence[tuple[str, str]]) -> list[tuple[s
     reloads = [pair for pair in wanted if pair in FULL_RELOADS]
     if not reloads:
         return []
-    with psycopg.connect(_plain(db_url)) as conn:
+    with psycopg.connect(libpq_url(db_url)) as conn:
         rows = conn.execute(
             """select distinct on (source, entity) source, entity, rows_seen from raw_meta.loads
                where status = 'success' order by source, entity, load_id desc"""

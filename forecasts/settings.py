@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.settings import setting
+
 
 class ForecastSettings(BaseSettings):
     """`FORECAST_*` variables, plus the shared `COMPANY_TZ`."""
@@ -16,7 +18,7 @@ class ForecastSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORECAST_", extra="ignore", frozen=True)
 
     company_tz: str = Field(
-        default="Europe/Moscow", validation_alias=AliasChoices("COMPANY_TZ", "company_tz")
+        default_factory=lambda: setting("COMPANY_TZ"), validation_alias=AliasChoices("COMPANY_TZ", "company_tz")
     )
     horizon_weeks: int = Field(default=12, ge=1, le=52)
     interval_width: float = Field(default=0.8, gt=0, lt=1)
@@ -48,7 +50,7 @@ class ForecastSettings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"COMPANY_TZ={value!r} is not a known IANA time zone (e.g. Europe/Moscow)") from None
+            raise ValueError(f"COMPANY_TZ={value!r} is not a known IANA time zone") from None
         return value
 
     @property

@@ -37,8 +37,8 @@ def test_nightly_job_leaves_forecasts_to_their_weekly_schedule():
 def test_every_pipeline_job_forks_its_steps_from_a_preloading_forkserver():
     """The scheduled runs' steps fork from a forkserver that imported the code location and GX
     once; with spawn each of the ~40 step processes imported them again."""
-    from orchestration.defs.executor import PRELOAD
     from orchestration.definitions import defs
+    from orchestration.defs.executor import PRELOAD
 
     for name in ("full_pipeline", "nightly_pipeline", "extract_all"):
         executor = defs.resolve_job_def(name).executor_def

@@ -8,37 +8,36 @@ bonus_export: payroll); nothing is created by hand.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 
-DEFAULT_URL = "postgresql://warehouse:warehouse@127.0.0.1:55432/warehouse"
+from warehouse.settings import company_tz, setting
 
 
 def warehouse_url() -> str:
-    """The configured warehouse URL (`WAREHOUSE_URL`, else the private cluster)."""
-    return os.environ.get("WAREHOUSE_URL") or DEFAULT_URL
+    """The configured warehouse URL (`WAREHOUSE_URL`; unset in demo: the private cluster)."""
+    return setting("WAREHOUSE_URL")
 
 
-def _plain(url: str) -> str:
+def libpq_url(url: str) -> str:
     """`postgresql+driver://` -> `postgresql://` (what libpq understands)."""
     scheme, rest = url.split("://", 1)
     return "postgresql://" + rest if scheme.startswith("postgres") else url
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(_plain(url or warehouse_url()), **kwargs)
+    return psycopg.connect(libpq_url(url or warehouse_url()), **kwargs)
 
 
 def sqlalchemy_url(url: str | None = None, driver: str = "psycopg2") -> str:
     """The same URL for SQLAlchemy (`postgresql+psycopg2://`, as Superset and Dagster want)."""
-    return f"postgresql+{driver}://" + _plain(url or warehouse_url()).split("://", 1)[1]
+    return f"postgresql+{driver}://" + libpq_url(url or warehouse_url()).split("://", 1)[1]
 
 
 def url_parts(url: str | None = None) -> dict[str, str]:
     """host, port, user, password, dbname of a URL (for dbt's profile and psql)."""
-    u = urlsplit(_plain(url or warehouse_url()))
+    u = urlsplit(libpq_url(url or warehouse_url()))
     return {
         "host": u.hostname or "127.0.0.1",
         "port": str(u.port or 5432),
@@ -55,12 +54,17 @@ def with_database(url: str, dbname: str) -> str:
 
 
 def dbt_env(url: str | None = None) -> dict[str, str]:
-    """Environment variables read by dbt_project/profiles.yml."""
+    """Environment variables read by dbt_project/profiles.yml and the company_tz macro."""
     p = url_parts(url)
     return {
+        "COMPANY_TZ": company_tz(),
         "WAREHOUSE_HOST": p["host"],
         "WAREHOUSE_PORT": p["port"],
         "WAREHOUSE_USER": p["user"],
         "WAREHOUSE_PASSWORD": p["password"],
         "WAREHOUSE_DBNAME": p["dbname"],
     }
+
+
+# the former private name, for callers outside this package that still use it
+_plain = libpq_url

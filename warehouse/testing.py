@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 
-from warehouse import _plain, warehouse_url, with_database
+from warehouse import libpq_url, warehouse_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ def ensure_server() -> str:
         subprocess.run([str(ROOT / "infra" / "warehouse.sh"), "start"], check=True)
     url = warehouse_url()
     try:
-        psycopg.connect(_plain(url), connect_timeout=10).close()
+        psycopg.connect(libpq_url(url), connect_timeout=10).close()
     except psycopg.OperationalError as exc:  # pragma: no cover - depends on the machine
         raise RuntimeError(f"the warehouse at {url.split('@')[-1]} does not answer: {exc}") from exc
     return url
@@ -31,7 +31,7 @@ def ensure_server() -> str:
 def create_database(base_url: str, prefix: str = "t") -> str:
     """Create an empty database next to `base_url`'s and return its URL."""
     name = re.sub(r"[^a-z0-9_]", "_", f"{prefix}_{uuid.uuid4().hex[:10]}".lower())
-    with psycopg.connect(_plain(base_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(base_url), autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     return with_database(base_url, name)
 
@@ -45,7 +45,7 @@ def drop_database(url: str, attempts: int = 5) -> None:
     base = with_database(url, "postgres")
     for attempt in range(attempts):
         try:
-            with psycopg.connect(_plain(base), autocommit=True) as conn:
+            with psycopg.connect(libpq_url(base), autocommit=True) as conn:
                 conn.execute(f'drop database if exists "{name}" with (force)')
             return
         except psycopg.OperationalError:

@@ -1,6 +1,6 @@
-{#- The company time zone: var `company_tz`, else env COMPANY_TZ, else Europe/Moscow. -#}
+{#- The company time zone: var `company_tz`, else env COMPANY_TZ (set by whoever runs dbt: warehouse.dbt_env). -#}
 {% macro company_tz() -%}
-    {{- var('company_tz', none) or env_var('COMPANY_TZ', 'Europe/Moscow') -}}
+    {{- var('company_tz', none) or env_var('COMPANY_TZ') -}}
 {%- endmacro %}
 
 {#- A naive company-local timestamp (1C) -> timestamptz. -#}

@@ -11,7 +11,7 @@ import psycopg
 
 from extractors.common.loads import entity_lock, finish_load, last_cursor, start_load
 from extractors.common.raw import EntitySpec, RawWriter
-from warehouse import _plain
+from warehouse import libpq_url
 
 
 @dataclass
@@ -50,7 +50,7 @@ Body = Callable[[LoadContext], Awaitable[None]]
 async def run_load(db_url: str, spec: EntitySpec, run_id: str, body: Body) -> EntityResult:
     """Run `body` as one load of `spec`; failures are recorded in raw_meta.loads and re-raised."""
     started = time.monotonic()
-    conn = await psycopg.AsyncConnection.connect(_plain(db_url), autocommit=True)
+    conn = await psycopg.AsyncConnection.connect(libpq_url(db_url), autocommit=True)
     # a batch's rows, counters and cursor commit together, so a commit lost to a server crash
     # loses them together and the next run re-reads them: no need to wait for each WAL flush
     await conn.execute("set synchronous_commit = off")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.settings import setting
+
 
 class RetrySettings(BaseSettings):
     """How hard the HTTP clients try (`EXTRACT_*` variables)."""
@@ -45,7 +47,7 @@ class RetrySettings(BaseSettings):
 class CompanySettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
-    company_tz: str = "Europe/Moscow"
+    company_tz: str = Field(default_factory=lambda: setting("COMPANY_TZ"))
 
     @property
     def tz(self) -> ZoneInfo:

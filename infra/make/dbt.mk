@@ -3,12 +3,13 @@
 
 DBT := $(VENV)/bin/dbt
 DBT_FLAGS := --project-dir $(ROOT)/dbt_project --profiles-dir $(ROOT)/dbt_project
-# profiles.yml reads WAREHOUSE_HOST/PORT/USER/PASSWORD/DBNAME; derive them from WAREHOUSE_URL.
+# profiles.yml reads WAREHOUSE_HOST/PORT/USER/PASSWORD/DBNAME (derived from WAREHOUSE_URL), the
+# company_tz macro COMPANY_TZ: warehouse.dbt_env() gives both.
 DBT_ENV = eval "$$($(PY) -c 'import warehouse, shlex; print(" ".join(f"export {k}={shlex.quote(v)}" for k, v in warehouse.dbt_env().items()))')"
 
 # The manifest the Dagster definitions load (no database needed).
 dbt-parse: setup
-	$(DBT) parse $(DBT_FLAGS) --quiet
+	$(DBT_ENV) && $(DBT) parse $(DBT_FLAGS) --quiet
 
 # models + data tests (what the Dagster assets run); unit tests are CI's: `make dbt-unit`
 dbt-build: warehouse

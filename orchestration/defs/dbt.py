@@ -45,7 +45,7 @@ def prepare_manifest() -> Path:
     """`dbt parse` (what `make dbt-parse` does; no database), written to a private target
     directory and moved into target/manifest.json in one step, so a process loading the
     definitions at the same moment never reads half a manifest."""
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env = {**os.environ, **warehouse.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     target = dbt_project.manifest_path.parent
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as private:

@@ -7,7 +7,6 @@ check prophet_beats_baselines on forecast_accuracy; schedule: Mondays 06:00 comp
 """
 
 import importlib
-import os
 from collections.abc import Iterator
 
 import dagster as dg
@@ -24,6 +23,7 @@ from forecasts.run import (
 )
 from forecasts.series import load_series
 from forecasts.settings import ForecastSettings
+from warehouse.settings import shared
 
 GROUP = "forecasts"
 
@@ -195,7 +195,7 @@ weekly_forecasts_schedule = dg.ScheduleDefinition(
     name="weekly_forecasts_monday",
     job=weekly_forecasts_job,
     cron_schedule="0 6 * * 1",
-    execution_timezone=os.environ.get("COMPANY_TZ", "Europe/Moscow"),
+    execution_timezone=shared().company_tz,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Mondays 06:00 company time, once last week is complete.",
 )

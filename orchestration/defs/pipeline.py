@@ -15,11 +15,10 @@ that did not load is visible there too.
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from orchestration.defs.dbt import DATA_TESTS_TAG
+from warehouse.settings import shared
 
 
 @dg.failure_hook(name="pipeline_failure_alert")
@@ -52,7 +51,7 @@ nightly = dg.ScheduleDefinition(
     name="nightly_full_pipeline",
     job=nightly_pipeline,
     cron_schedule="0 2 * * *",
-    execution_timezone=os.environ.get("COMPANY_TZ", "Europe/Moscow"),
+    execution_timezone=shared().company_tz,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every night: incremental extraction, dbt build, forecasts when due.",
 )

@@ -24,7 +24,7 @@ import psycopg
 
 from extractors.common.raw import EntitySpec
 from extractors.run import ALL_SPECS
-from warehouse import _plain, sqlalchemy_url
+from warehouse import libpq_url, sqlalchemy_url
 
 STATUS = ["opened", "in_progress", "delayed", "completed", "closed"]
 PRIORITY = ["low", "normal", "high", "critical"]
@@ -116,7 +116,7 @@ def loads_of_run(db_url: str, table: str, run_id: str) -> list[int]:
     """The loads (raw_meta.loads) a run made of `table`: every attempt, failed ones included,
     since an incremental load commits its batches as it goes."""
     spec = _spec(table)
-    with psycopg.connect(_plain(db_url)) as conn:
+    with psycopg.connect(libpq_url(db_url)) as conn:
         rows = conn.execute("select load_id from raw_meta.loads where run_id = %s and source = %s and entity = %s"
                             " order by load_id", (run_id, spec.source, spec.table)).fetchall()
     return [int(r[0]) for r in rows]

@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from warehouse.settings import COMPANY_TZ_DEFAULT
+
 MS_MINUTE = 60_000
 MS_HOUR = 3_600_000
 MS_DAY = 86_400_000
 
-COMPANY_TZ = "Europe/Moscow"
+COMPANY_TZ = COMPANY_TZ_DEFAULT  # the generated world's zone
 _EPOCH = date(1970, 1, 1)
 
 

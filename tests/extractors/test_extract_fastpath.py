@@ -27,7 +27,7 @@ from extractors.common.validate import _validator, split_records, validate_rows
 from extractors.helpdesk import models as hm
 from extractors.onec import models as om
 from extractors.schedule import models as sm
-from warehouse import _plain
+from warehouse import libpq_url
 
 ISSUE = {
     "id": 17, "title": "Не работает \\ контроллер\t", "created_at": "2024-11-01T07:41:21.582+03:00",
@@ -117,7 +117,7 @@ def test_copy_block_reads_back_like_write_row(module_db: str) -> None:
     ]
     records = [RawRecord(v, {"k": i, "s": "кириллица \\ \" \u2028 \t", "n": None}) for i, v in enumerate(values)]
     cols = "a bigint, b timestamptz, c boolean, d text, e numeric, f uuid, g timestamp, payload jsonb, h text, seq bigint"
-    with psycopg.connect(_plain(module_db), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(module_db), autocommit=True) as conn:
         conn.execute(f"create temporary table t_fast ({cols}); create temporary table t_slow ({cols})")
         with conn.cursor() as cur:
             with cur.copy("copy t_fast from stdin") as cp:
