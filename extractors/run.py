@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import pickle
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,29 +20,18 @@ import httpx
 import psycopg
 
 from extractors.common.raw import EntitySpec, ensure_raw_schema
-from extractors.common.runner import EntityResult, LoadContext, run_load
+from extractors.common.runner import EntityResult, run_load
 from extractors.common.settings import CompanySettings, RetrySettings
-from extractors.helpdesk import extract as helpdesk
-from extractors.helpdesk.client import HelpdeskClient
 from extractors.helpdesk.settings import HelpdeskSettings
-from extractors.onec import extract as onec
-from extractors.onec.client import OnecClient
 from extractors.onec.settings import OnecSettings
-from extractors.registry import extract as registry
 from extractors.registry.settings import RegistrySettings
-from extractors.schedule import extract as schedule
-from extractors.schedule.client import ScheduleClient
 from extractors.schedule.settings import ScheduleSettings
+from extractors.sources import all_sources, all_specs, source
 from warehouse import libpq_url, warehouse_url
 
-SOURCES = ("helpdesk", "schedule", "onec", "registry")
-SPECS: dict[str, list[EntitySpec]] = {
-    "helpdesk": helpdesk.SPECS, "schedule": schedule.SPECS, "onec": onec.SPECS, "registry": registry.SPECS,
-}
-LOADERS: dict[str, dict[str, Callable[[LoadContext, Any], Awaitable[None]]]] = {
-    "helpdesk": helpdesk.LOADERS, "schedule": schedule.LOADERS, "onec": onec.LOADERS, "registry": registry.LOADERS,
-}
-ALL_SPECS: list[EntitySpec] = [s for src in SOURCES for s in SPECS[src]]
+# the registry as it is at import (extractors.sources); the functions below read it when called
+SOURCES = tuple(s.name for s in all_sources())
+ALL_SPECS: list[EntitySpec] = all_specs()
 
 
 @dataclass
@@ -56,6 +45,8 @@ class ExtractConfig:
     registry: RegistrySettings | None = None
     retry: RetrySettings | None = None
     company: CompanySettings | None = None
+    # settings of a source without a field of its own above (source name -> its settings)
+    settings: dict[str, Any] = field(default_factory=dict)
     # tests only: wrap the transport (to inject faults the simulator cannot cause)
     transport: Callable[[str], httpx.AsyncBaseTransport | None] | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -63,39 +54,35 @@ class ExtractConfig:
     def url(self) -> str:
         return self.db_url or warehouse_url()
 
-
-def make_client(source: str, cfg: ExtractConfig) -> Any:
-    retry = cfg.retry or RetrySettings()
-    tz = (cfg.company or CompanySettings()).tz
-    transport = cfg.transport(source) if cfg.transport else None
-    if source == "helpdesk":
-        return HelpdeskClient(cfg.helpdesk or HelpdeskSettings(), tz, retry, transport)
-    if source == "schedule":
-        return ScheduleClient(cfg.schedule or ScheduleSettings(), tz, retry, transport)
-    if source == "onec":
-        return OnecClient(cfg.onec or OnecSettings(), retry, transport)
-    if source == "registry":
-        return registry.RegistryClient(cfg.registry or RegistrySettings(), retry, transport)
-    raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    def settings_of(self, name: str) -> Any:
+        """The source's settings: given here, else read from the environment."""
+        given = getattr(self, name, None) if name in _NAMED else self.settings.get(name)
+        return given or source(name).settings()
 
 
-def spec_of(source: str, entity: str) -> EntitySpec:
-    for spec in SPECS.get(source, []):
-        if spec.table == entity:
-            return spec
-    known = ", ".join(s.table for s in SPECS.get(source, []))
-    raise ValueError(f"unknown entity {source}.{entity}; known: {known or 'none: unknown source'}")
+_NAMED = ("helpdesk", "schedule", "onec", "registry")
 
 
-def ensure_schema(db_url: str, specs: Sequence[EntitySpec] = ALL_SPECS) -> None:
+def make_client(name: str, cfg: ExtractConfig) -> Any:
+    src = source(name)
+    transport = cfg.transport(name) if cfg.transport else None
+    return src.client(cfg.settings_of(name), (cfg.company or CompanySettings()).tz, cfg.retry or RetrySettings(),
+                      transport)
+
+
+def spec_of(name: str, entity: str) -> EntitySpec:
+    return source(name).entity(entity).spec
+
+
+def ensure_schema(db_url: str, specs: Sequence[EntitySpec] | None = None) -> None:
+    specs = all_specs() if specs is None else specs
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
         ensure_raw_schema(conn, specs)
 
 
-async def _run_entity(source: str, entity: str, cfg: ExtractConfig, client: Any) -> EntityResult:
-    spec = spec_of(source, entity)
-    loader = LOADERS[source][entity]
-    return await run_load(cfg.url(), spec, cfg.run_id, lambda ctx: loader(ctx, client))
+async def _run_entity(name: str, entity: str, cfg: ExtractConfig, client: Any) -> EntityResult:
+    ent = source(name).entity(entity)
+    return await run_load(cfg.url(), ent.spec, cfg.run_id, lambda ctx: ent.load(ctx, client))
 
 
 async def extract_entity_async(source: str, entity: str, cfg: ExtractConfig | None = None) -> EntityResult:
@@ -110,21 +97,41 @@ def extract_entity(source: str, entity: str, cfg: ExtractConfig | None = None) -
     return asyncio.run(extract_entity_async(source, entity, cfg))
 
 
-async def _extract_source(source: str, entities: Sequence[str], cfg: ExtractConfig) -> list[EntityResult | BaseException]:
-    async with make_client(source, cfg) as client:
-        first: list[str] = []
-        if (source == "helpdesk" and "time_entries" in entities and "issues" in entities
-                and client.settings.mode == "okdesk"):
-            first = ["issues"]  # okdesk mode reads time entries per issue changed by this run
-            # (the feeds mode reads them from their own feed: everything runs at once)
+def _waves(name: str, entities: Sequence[str], settings: Any) -> list[list[str]]:
+    """The entities in waves: each after the entities it declares `after` (when that applies
+    under these settings and they are in this run); each wave runs concurrently."""
+    src = source(name)
+    todo = list(entities)
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while todo:
+        wave = [e for e in todo
+                if not src.entity(e).after_applies(settings)
+                or all(dep in done or dep not in todo for dep in src.entity(e).after)]
+        if not wave:
+            raise ValueError(f"{name}: the `after` dependencies of {', '.join(todo)} form a cycle")
+        waves.append(wave)
+        done.update(wave)
+        todo = [e for e in todo if e not in wave]
+    return waves
+
+
+def _ordered(name: str, entities: Sequence[str], settings: Any) -> bool:
+    return len(_waves(name, entities, settings)) > 1
+
+
+async def _extract_source(name: str, entities: Sequence[str], cfg: ExtractConfig) -> list[EntityResult | BaseException]:
+    async with make_client(name, cfg) as client:
         results: list[EntityResult | BaseException] = []
-        if first:
-            results += await asyncio.gather(*(_run_entity(source, e, cfg, client) for e in first),
+        for wave in _waves(name, entities, cfg.settings_of(name)):
+            results += await asyncio.gather(*(_run_entity(name, e, cfg, client) for e in wave),
                                             return_exceptions=True)
-        rest = [e for e in entities if e not in first]
-        results += await asyncio.gather(*(_run_entity(source, e, cfg, client) for e in rest),
-                                        return_exceptions=True)
         return results
+
+
+def _check_sources(chosen: Sequence[str]) -> None:
+    for s in chosen:
+        source(s)
 
 
 async def extract_async(
@@ -132,16 +139,14 @@ async def extract_async(
     *, schema_ready: bool = False,
 ) -> list[EntityResult | BaseException]:
     cfg = cfg or ExtractConfig()
-    chosen = list(sources or SOURCES)
-    for s in chosen:
-        if s not in SOURCES:
-            raise ValueError(f"unknown source {s!r}; known: {', '.join(SOURCES)}")
+    chosen = list(sources or [x.name for x in all_sources()])
+    _check_sources(chosen)
     if not schema_ready:
         # DDL (create ... if not exists) takes table locks: never while another process loads
         ensure_schema(cfg.url())
     jobs = []
     for s in chosen:
-        names = [spec.table for spec in SPECS[s] if not entities or spec.table in entities]
+        names = [spec.table for spec in source(s).specs if not entities or spec.table in entities]
         if names:
             jobs.append(_extract_source(s, names, cfg))
     out: list[EntityResult | BaseException] = []
@@ -150,15 +155,17 @@ async def extract_async(
     return out
 
 
-# Entities that get a process of their own when a run is split (`EXTRACT_PROCESSES`): the
-# help-desk feeds are the bulk of every first load, and one Python process validating and
-# COPYing all of them was CPU-bound (one core) while the issues paging, a sequential chain of
-# requests, waited behind it. The rest of the run stays in the calling process.
-OWN_PROCESS: tuple[tuple[str, str], ...] = (
-    ("helpdesk", "issues"), ("helpdesk", "time_entries"), ("helpdesk", "status_history"),
-)
-# reloaded in full every run (sources.md: no change filter)
-FULL_RELOADS: tuple[tuple[str, str], ...] = (("helpdesk", "equipments"), ("onec", "sales"))
+# Entities that get a process of their own when a run is split (`EXTRACT_PROCESSES`; declared
+# `own_process` in their source): the help-desk feeds are the bulk of every first load, and one
+# Python process validating and COPYing all of them was CPU-bound (one core) while the issues
+# paging, a sequential chain of requests, waited behind it. The rest of the run stays in the
+# calling process.
+def own_process() -> list[tuple[str, str]]:
+    """The incremental entities whose first load gets a process of its own."""
+    return [(s.name, e.name) for s in all_sources() for e in s.entities if e.own_process and not e.full_reload]
+
+
+OWN_PROCESS: tuple[tuple[str, str], ...] = tuple(own_process())
 
 
 class ExtractFailure(RuntimeError):
@@ -194,9 +201,10 @@ def _first_load(db_url: str, source: str, entity: str) -> bool:
 
 
 def _big_reloads(db_url: str, wanted: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The wanted entities without a cursor filter (full reloads) whose last successful load saw
-    at least BIG_RELOAD_ROWS rows."""
-    reloads = [pair for pair in wanted if pair in FULL_RELOADS]
+    """The wanted full reloads declared `own_process` whose last successful load saw at least
+    BIG_RELOAD_ROWS rows."""
+    reloads = [pair for pair in wanted
+               if (ent := source(pair[0]).entity(pair[1])).full_reload and ent.own_process]
     if not reloads:
         return []
     with psycopg.connect(libpq_url(db_url)) as conn:
@@ -227,18 +235,16 @@ def extract(
     spawned process while the calling process extracts the rest; results come back in the
     usual order. Feed increments (nightly runs) stay in the calling process. Each entity's load is its own
     transaction series with its own lock and cursor either way, so the split changes nothing
-    in what lands in raw (okdesk mode, where time entries follow issues, is not split).
+    in what lands in raw (a run that orders entities by their `after` dependencies, as okdesk mode does, is not split).
     """
     cfg = cfg or ExtractConfig()
-    chosen = list(sources or SOURCES)
-    for s in chosen:
-        if s not in SOURCES:
-            raise ValueError(f"unknown source {s!r}; known: {', '.join(SOURCES)}")
-    wanted = [(s, spec.table) for s in chosen for spec in SPECS[s] if not entities or spec.table in entities]
-    own = [pair for pair in OWN_PROCESS if pair in wanted]
-    okdesk = (any(s == "helpdesk" for s, _ in wanted)
-              and (cfg.helpdesk or HelpdeskSettings()).mode == "okdesk")
-    if _process_count(cfg) < 2 or okdesk or len(wanted) < 2:
+    chosen = list(sources or [x.name for x in all_sources()])
+    _check_sources(chosen)
+    wanted = [(s, spec.table) for s in chosen for spec in source(s).specs if not entities or spec.table in entities]
+    own = [pair for pair in own_process() if pair in wanted]
+    # entities ordered by their `after` dependencies stay in one process (one client, in order)
+    ordered = any(_ordered(s, [e for x, e in wanted if x == s], cfg.settings_of(s)) for s in chosen)
+    if _process_count(cfg) < 2 or ordered or len(wanted) < 2:
         return asyncio.run(extract_async(sources, entities, cfg))
     ensure_schema(cfg.url())
     # only a first load (no cursor yet) is worth a process: a nightly increment of a feed is a
