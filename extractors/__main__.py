@@ -1,4 +1,4 @@
-"""`python -m extractors run [--source helpdesk ...] [--entity issues ...]`"""
+"""`python -m extractors run [--source helpdesk ...] [--entity issues ...]`, `python -m extractors sources`"""
 
 from __future__ import annotations
 
@@ -9,19 +9,32 @@ from rich.console import Console
 from rich.table import Table
 
 from extractors.common.runner import EntityResult
-from extractors.run import SOURCES, extract
+from extractors.run import extract
+from extractors.sources import all_sources
 
 cli = typer.Typer(add_completion=False, help="Extract the sources into the raw_* schemas of the warehouse.")
 
 
 @cli.callback()
 def main() -> None:
-    """Extractors of the four sources (settings from the environment; see docs/extractors.md)."""
+    """Extractors of the registered sources (settings from the environment; see docs/extractors.md)."""
+
+
+@cli.command()
+def sources() -> None:
+    """List the registered sources and their entities (raw tables)."""
+    table = Table(title="sources")
+    for col in ("source", "entity", "load", "after"):
+        table.add_column(col)
+    for src in all_sources():
+        for e in src.entities:
+            table.add_row(src.name, e.name, "full reload" if e.full_reload else "incremental", ", ".join(e.after))
+    Console(width=200).print(table)
 
 
 @cli.command()
 def run(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help=f"one of {', '.join(SOURCES)}; repeatable")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="a source of `sources`; repeatable")] = None,
     entity: Annotated[list[str] | None, typer.Option("--entity", "-e", help="raw table name; repeatable")] = None,
 ) -> None:
     """Extract every configured source (or the chosen ones) once; exit 1 if any entity failed."""

@@ -56,7 +56,7 @@ class ExtractConfig:
 
     def settings_of(self, name: str) -> Any:
         """The source's settings: given here, else read from the environment."""
-        given = getattr(self, name, None) if name in _NAMED else self.settings.get(name)
+        given = (getattr(self, name, None) if name in _NAMED else None) or self.settings.get(name)
         return given or source(name).settings()
 
 

@@ -30,6 +30,7 @@ from dagster_dbt import (
 )
 
 import warehouse
+from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
@@ -123,9 +124,9 @@ def dbt_environment(url: str | None = None) -> dict[str, str]:
 AFTER_FORECASTS = "source:forecasts+"
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
-    os.environ.update(dbt_environment())
+    os.environ.update(dbt_environment(warehouse.resolved()))
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
     args = ["build", "--exclude-resource-type", "unit_test"]
     # the nightly job tags its runs: row-level tests of the big incremental tables read only the
@@ -143,9 +144,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     name="warehouse_dbt_models",
     exclude=AFTER_FORECASTS,
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """The marts and everything that does not read the forecasts."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(
@@ -155,14 +158,17 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     name="warehouse_dbt_forecast_views",
     select=AFTER_FORECASTS,
 )
-def warehouse_dbt_forecast_views(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_forecast_views(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """The views over the forecasts' tables, after the forecast assets."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, warehouse)
 
 
 defs = dg.Definitions(
     assets=[warehouse_dbt_models, warehouse_dbt_forecast_views],
-    resources={"dbt": DbtCliResource(
-            project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-        )},
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE),
+        WAREHOUSE_KEY: warehouse_resource(),
+    },
 )

@@ -10,7 +10,6 @@ import importlib
 from collections.abc import Iterator
 
 import dagster as dg
-import psycopg
 from dagster import AssetExecutionContext
 
 from forecasts.run import (
@@ -23,6 +22,7 @@ from forecasts.run import (
 )
 from forecasts.series import load_series
 from forecasts.settings import ForecastSettings
+from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
 from warehouse.settings import shared
 
 GROUP = "forecasts"
@@ -47,17 +47,6 @@ def key(name: str) -> dg.AssetKey:
     return dg.AssetKey([GROUP, name])
 
 
-class ForecastWarehouse(dg.ConfigurableResource):
-    """Where the marts and the forecasts schema live; empty url = `WAREHOUSE_URL`."""
-
-    url: str = ""
-
-    def connect(self) -> psycopg.Connection:
-        from warehouse import connect
-
-        return connect(self.url or None)
-
-
 @dg.asset(
     key=key("weekly_actuals"),
     group_name=GROUP,
@@ -65,9 +54,9 @@ class ForecastWarehouse(dg.ConfigurableResource):
     description="Weekly created tickets and work hours (company, region, team), complete ISO weeks.",
     kinds={"python", "postgres"},
 )
-def weekly_actuals(context: AssetExecutionContext, forecast_warehouse: ForecastWarehouse) -> dg.MaterializeResult:
+def weekly_actuals(context: AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = ForecastSettings()
-    with forecast_warehouse.connect() as conn:
+    with warehouse.connect() as conn:
         found = load_series(conn, settings)
         rows = write_actuals(conn, found)
     for name, reason in found.skipped:
@@ -101,10 +90,10 @@ _FIT_DESCRIPTIONS = {
     name="prophet_forecasts",
 )
 def prophet_forecasts(
-    context: AssetExecutionContext, forecast_warehouse: ForecastWarehouse
+    context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
     settings = ForecastSettings()
-    with forecast_warehouse.connect() as conn:
+    with warehouse.connect() as conn:
         found = read_actuals(conn)
         run = forecast_all(found.series, settings)
         written = write_forecasts(conn, run, settings)
@@ -125,9 +114,9 @@ def prophet_forecasts(
     description="Forecast work hours vs scheduled shift hours: capacity gap and extra shifts needed.",
     kinds={"python", "postgres"},
 )
-def capacity_plan(forecast_warehouse: ForecastWarehouse) -> dg.MaterializeResult:
+def capacity_plan(warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = ForecastSettings()
-    with forecast_warehouse.connect() as conn:
+    with warehouse.connect() as conn:
         rows = write_capacity(conn, settings)
         short = conn.execute(
             "select count(*) from forecasts.capacity_plan where level = 'company' and extra_shifts_needed > 0"
@@ -173,8 +162,8 @@ def accuracy_verdict(rows: list[tuple]) -> tuple[bool, dg.AssetCheckSeverity, st
     name="prophet_beats_baselines",
     description="Fails when a baseline (last week, same week last year) beats Prophet on the backtest (MASE).",
 )
-def prophet_beats_baselines(forecast_warehouse: ForecastWarehouse) -> dg.AssetCheckResult:
-    with forecast_warehouse.connect() as conn:
+def prophet_beats_baselines(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as conn:
         rows = conn.execute(
             "select series, level, model, mase, best_model from forecasts.forecast_accuracy "
             "order by series, model"
@@ -205,5 +194,5 @@ defs = dg.Definitions(
     asset_checks=[prophet_beats_baselines],
     jobs=[weekly_forecasts_job],
     schedules=[weekly_forecasts_schedule],
-    resources={"forecast_warehouse": ForecastWarehouse()},
+    resources={WAREHOUSE_KEY: warehouse_resource()},
 )

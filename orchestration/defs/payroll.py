@@ -18,19 +18,17 @@ from bonus_export.export import export
 from bonus_export.migrate import migrate
 from bonus_export.periods import parse_period
 from bonus_export.settings import Settings
+from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
 
 
 class PayrollExportResource(dg.ConfigurableResource):
-    """Where the export reads and writes; unset fields come from the environment
-    (WAREHOUSE_URL, PAYROLL_EXPORT_DIR, COMPANY_TZ) through bonus_export.settings."""
+    """Where the export writes (unset: PAYROLL_EXPORT_DIR through bonus_export.settings); the
+    warehouse is the shared `warehouse` resource."""
 
-    warehouse_url: str | None = None
     export_dir: str | None = None
 
-    def settings(self) -> Settings:
-        overrides: dict[str, object] = {}
-        if self.warehouse_url:
-            overrides["warehouse_url"] = self.warehouse_url
+    def settings(self, warehouse_url: str) -> Settings:
+        overrides: dict[str, object] = {"warehouse_url": warehouse_url}
         if self.export_dir:
             overrides["payroll_export_dir"] = Path(self.export_dir)
         return Settings(**overrides)
@@ -42,12 +40,13 @@ class PayrollExportConfig(dg.Config):
 
 @dg.op(description="Export valid unexported bonus approvals to approved_bonuses_<period>_<batch>.csv")
 def export_approved_bonuses(
-    context: dg.OpExecutionContext, config: PayrollExportConfig, payroll: PayrollExportResource
+    context: dg.OpExecutionContext, config: PayrollExportConfig, payroll: PayrollExportResource,
+    warehouse: WarehouseResource,
 ) -> dg.Output[int]:
-    settings = payroll.settings()
+    settings = payroll.settings(warehouse.resolved())
     period_start = parse_period(config.period) if config.period else None
     migrate(settings.warehouse_url)
-    with warehouse.connect(settings.warehouse_url, autocommit=True) as conn:
+    with warehouse.connect(autocommit=True) as conn:
         report = export(conn, settings, period_start=period_start, created_by=f"dagster:{context.run_id}")
     for line in report.summary().splitlines():
         context.log.info(line)
@@ -87,9 +86,9 @@ def latest_decision(warehouse_url: str) -> tuple[int, str] | None:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Runs payroll_export when a bonus decision is recorded (approval_log grows).",
 )
-def payroll_export_on_approval(context: dg.SensorEvaluationContext, payroll: PayrollExportResource):
+def payroll_export_on_approval(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     try:
-        found = latest_decision(payroll.settings().warehouse_url)
+        found = latest_decision(warehouse.resolved())
     except psycopg.OperationalError as exc:
         return dg.SkipReason(f"the warehouse does not answer: {exc}")
     if found is None:
@@ -108,5 +107,5 @@ def payroll_export_on_approval(context: dg.SensorEvaluationContext, payroll: Pay
 defs = dg.Definitions(
     jobs=[payroll_export],
     sensors=[payroll_export_on_approval],
-    resources={"payroll": PayrollExportResource()},
+    resources={"payroll": PayrollExportResource(), WAREHOUSE_KEY: warehouse_resource()},
 )

@@ -8,11 +8,13 @@ import dagster as dg
 from dagster import AssetCheckExecutionContext, AssetExecutionContext
 
 from extractors.common.raw import EntitySpec
-from extractors.run import ALL_SPECS, extract_entity
+from extractors.common.source import Entity, SourceSpec
+from extractors.run import extract_entity
+from extractors.sources import all_sources
+from orchestration.resources import WAREHOUSE_KEY
 from orchestration.sources import gx_suites
-from orchestration.sources.resources import RESOURCE_OF, default_resources, extract_config
+from orchestration.sources.resources import default_resources, extract_config, resource_key
 
-GROUPS = sorted({s.schema for s in ALL_SPECS})
 RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 FRESHNESS = timedelta(hours=26)  # nightly extraction plus slack
 # The nightly job's tag that scopes data tests to what the run changed (DATA_TESTS_TAG in
@@ -25,14 +27,15 @@ def asset_key(spec: EntitySpec) -> dg.AssetKey:
     return dg.AssetKey([spec.schema, spec.table])
 
 
-def _build_asset(spec: EntitySpec) -> dg.AssetsDefinition:
-    deps = [dg.AssetKey(["raw_helpdesk", "issues"])] if (spec.source, spec.table) == ("helpdesk", "time_entries") else []
+def _build_asset(src: SourceSpec, entity: Entity) -> dg.AssetsDefinition:
+    spec = entity.spec
+    deps = [asset_key(src.entity(name).spec) for name in entity.after]
 
     @dg.asset(
         key=asset_key(spec),
         group_name=spec.schema,
         description=spec.description + (" (full reload)" if spec.full_reload else " (incremental)"),
-        required_resource_keys={"raw_warehouse", RESOURCE_OF[spec.source]},
+        required_resource_keys={WAREHOUSE_KEY, resource_key(spec.source)},
         retry_policy=RETRY,
         deps=deps,
         kinds={"python", "postgres"},
@@ -58,12 +61,12 @@ def _build_check(spec: EntitySpec) -> dg.AssetChecksDefinition:
     table = f"{spec.schema}.{spec.table}"
 
     @dg.asset_check(
-        asset=asset_key(spec), name="gx_raw_suite", required_resource_keys={"raw_warehouse"},
+        asset=asset_key(spec), name="gx_raw_suite", required_resource_keys={WAREHOUSE_KEY},
         description="Great Expectations, in PostgreSQL: keys unique per version, mandatory fields, codes in "
                     "dictionaries, timestamps in order (current versions; on the nightly, the rows its loads appended)",
     )
     def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        db = context.resources.raw_warehouse.resolved()
+        db = getattr(context.resources, WAREHOUSE_KEY).resolved()
         load_ids = None
         if context.run.tags.get(CHANGED_SCOPE_TAG) == "changed":
             # a check run without its asset has no loads of its own: it checks the current versions
@@ -81,12 +84,15 @@ def _build_check(spec: EntitySpec) -> dg.AssetChecksDefinition:
 
 
 def build_sources_defs(resources: dict[str, object] | None = None) -> dg.Definitions:
-    assets = [_build_asset(s) for s in ALL_SPECS]
-    checks = [_build_check(s) for s in ALL_SPECS]
-    freshness = dg.build_last_update_freshness_checks(assets=[asset_key(s) for s in ALL_SPECS],
+    """The assets, checks and job of every registered source (extractors.sources)."""
+    sources = all_sources()
+    specs = [spec for src in sources for spec in src.specs]
+    assets = [_build_asset(src, e) for src in sources for e in src.entities]
+    checks = [_build_check(s) for s in specs]
+    freshness = dg.build_last_update_freshness_checks(assets=[asset_key(s) for s in specs],
                                                       lower_bound_delta=FRESHNESS)
     extract_all = dg.define_asset_job(
-        "extract_all", selection=dg.AssetSelection.groups(*GROUPS),
+        "extract_all", selection=dg.AssetSelection.groups(*sorted({s.schema for s in specs})),
         description="Extract every source into raw_* (incremental feeds from their cursors, full reloads)",
     )
     return dg.Definitions(

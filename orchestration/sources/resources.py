@@ -1,103 +1,52 @@
-"""Source settings as Dagster ConfigurableResources, bound to the environment with EnvVar.
+"""The sources' Dagster resources, one per registered source, from the registry.
 
-A variable that is unset when the code location loads falls back to the local simulator's
-default (contracts.md), so `dagster dev` works with no settings at all.
+Each is a `SourceResource` carrying the source's settings fields that the registry binds to
+environment variables (`SourceSpec.env`), through `orchestration.resources.from_env`: EnvVar in
+production, the simulator's defaults in demo when unset. Other settings of a source (page sizes,
+retry knobs) stay read from its own environment variables.
 """
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import dagster as dg
-from pydantic import SecretStr
 
 from extractors.common.settings import CompanySettings, RetrySettings
-from extractors.helpdesk.settings import HelpdeskSettings
-from extractors.onec.settings import OnecSettings
-from extractors.registry.settings import RegistrySettings
 from extractors.run import ExtractConfig
-from extractors.schedule.settings import ScheduleSettings
-from warehouse import warehouse_url
+from extractors.sources import all_sources, source
+from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, from_env, warehouse_resource
 
 
-def env_or(name: str, default: str) -> str | dg.EnvVar:
-    """EnvVar(name) when set (shown as such in the UI, read at run time), else the default."""
-    return dg.EnvVar(name) if os.environ.get(name) else default
+class SourceResource(dg.ConfigurableResource):
+    """One source's environment-bound settings (field name -> value), by source name."""
+
+    source: str
+    values: dict[str, str] = {}
+
+    def settings(self) -> Any:
+        return source(self.source).settings(**self.values)
 
 
-class RawWarehouse(dg.ConfigurableResource):
-    """Where the raw_* schemas live (WAREHOUSE_URL; unset = the private cluster)."""
-
-    url: str = ""
-
-    def resolved(self) -> str:
-        return self.url or warehouse_url()
+def resource_key(name: str) -> str:
+    return f"{name}_source"
 
 
-class HelpdeskSource(dg.ConfigurableResource):
-    url: str = "http://127.0.0.1:8070/helpdesk"
-    api_token: str = "demo-helpdesk-token"
-    mode: str = "feeds"
-
-    def settings(self) -> HelpdeskSettings:
-        return HelpdeskSettings(url=self.url, api_token=SecretStr(self.api_token), mode=self.mode)  # type: ignore[arg-type]
-
-
-class ScheduleSource(dg.ConfigurableResource):
-    url: str = "http://127.0.0.1:8070/schedule"
-    token: str = "demo-schedule-token"
-
-    def settings(self) -> ScheduleSettings:
-        return ScheduleSettings(url=self.url, token=SecretStr(self.token))
-
-
-class OnecSource(dg.ConfigurableResource):
-    url: str = "http://127.0.0.1:8070/onec"
-    user: str = "odata"
-    password: str = "odata"
-
-    def settings(self) -> OnecSettings:
-        return OnecSettings(url=self.url, user=self.user, password=SecretStr(self.password))
-
-
-class RegistrySource(dg.ConfigurableResource):
-    path: str = "http://127.0.0.1:8070/registry.xlsx"
-
-    def settings(self) -> RegistrySettings:
-        return RegistrySettings(path=self.path)
+def source_resource(name: str) -> SourceResource:
+    src = source(name)
+    return SourceResource(source=name, values={field: from_env(var) for field, var in src.env.items()})
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    return {
-        "raw_warehouse": RawWarehouse(url=env_or("WAREHOUSE_URL", "")),
-        "helpdesk_source": HelpdeskSource(
-            url=env_or("HELPDESK_URL", "http://127.0.0.1:8070/helpdesk"),
-            api_token=env_or("HELPDESK_API_TOKEN", "demo-helpdesk-token"),
-            mode=env_or("HELPDESK_MODE", "feeds"),
-        ),
-        "schedule_source": ScheduleSource(
-            url=env_or("SCHEDULE_URL", "http://127.0.0.1:8070/schedule"),
-            token=env_or("SCHEDULE_TOKEN", "demo-schedule-token"),
-        ),
-        "onec_source": OnecSource(
-            url=env_or("ONEC_URL", "http://127.0.0.1:8070/onec"),
-            user=env_or("ONEC_USER", "odata"),
-            password=env_or("ONEC_PASSWORD", "odata"),
-        ),
-        "registry_source": RegistrySource(path=env_or("REGISTRY_PATH", "http://127.0.0.1:8070/registry.xlsx")),
-    }
+    return {WAREHOUSE_KEY: warehouse_resource(), **{resource_key(s.name): source_resource(s.name) for s in all_sources()}}
 
 
-RESOURCE_OF = {"helpdesk": "helpdesk_source", "schedule": "schedule_source", "onec": "onec_source",
-               "registry": "registry_source"}
-
-
-def extract_config(resources: object, source: str, run_id: str | None = None) -> ExtractConfig:
+def extract_config(resources: object, name: str, run_id: str | None = None) -> ExtractConfig:
     """ExtractConfig from a run's resources (retry knobs and time zone stay EXTRACT_*/COMPANY_TZ);
     `run_id` (the Dagster run's) is what raw_meta.loads records for each load."""
-    db: RawWarehouse = resources.raw_warehouse  # type: ignore[attr-defined]
-    res = getattr(resources, RESOURCE_OF[source])
-    return ExtractConfig(
-        db_url=db.resolved(), retry=RetrySettings(), company=CompanySettings(), **{source: res.settings()},
-        **({"run_id": run_id} if run_id else {}),
-    )
+    db: WarehouseResource = getattr(resources, WAREHOUSE_KEY)
+    res: SourceResource = getattr(resources, resource_key(name))
+    cfg = ExtractConfig(db_url=db.resolved(), retry=RetrySettings(), company=CompanySettings(),
+                        **({"run_id": run_id} if run_id else {}))
+    cfg.settings[name] = res.settings()
+    return cfg

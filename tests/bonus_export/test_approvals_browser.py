@@ -9,6 +9,7 @@ import pytest
 from payroll_fixtures import Line, add_engineer, create_marts, create_superset_accounts, serve_page, set_bonus
 
 from orchestration.defs.payroll import PayrollExportResource, payroll_export
+from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,7 @@ def test_manager_approves_in_the_browser_and_the_job_exports_once(fresh_db: str,
             browser.close()
 
     out = tmp_path / "exports"
-    resource = {"payroll": PayrollExportResource(warehouse_url=fresh_db, export_dir=str(out))}
+    resource = {"payroll": PayrollExportResource(export_dir=str(out)), "warehouse": WarehouseResource(url=fresh_db)}
     instance = dg.DagsterInstance.ephemeral()
     assert payroll_export.execute_in_process(resources=resource, instance=instance).success
     [csv_file] = out.glob("approved_bonuses_2026-07_*.csv")

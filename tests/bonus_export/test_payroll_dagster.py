@@ -10,6 +10,7 @@ from payroll_fixtures import Line, add_engineer, create_marts, set_bonus
 import warehouse
 from bonus_export import approvals
 from orchestration.defs.payroll import PayrollExportResource, defs, payroll_export, payroll_export_on_approval
+from orchestration.resources import WarehouseResource
 
 
 def test_definitions_load_with_the_job_and_sensor() -> None:
@@ -18,11 +19,11 @@ def test_definitions_load_with_the_job_and_sensor() -> None:
 
 
 def test_job_exports_on_a_fresh_database_and_the_sensor_follows_decisions(fresh_db: str, tmp_path) -> None:
-    resource = PayrollExportResource(warehouse_url=fresh_db, export_dir=str(tmp_path / "out"))
+    resource = PayrollExportResource(export_dir=str(tmp_path / "out"))
     instance = dg.DagsterInstance.ephemeral()
 
     def sensor_tick(cursor: str | None):
-        ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"payroll": resource})
+        ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)})
         return payroll_export_on_approval(ctx), ctx.cursor
 
     result, _ = sensor_tick(None)
@@ -30,7 +31,7 @@ def test_job_exports_on_a_fresh_database_and_the_sensor_follows_decisions(fresh_
 
     # A fresh database: the job creates the payroll schema itself and finds nothing to export.
     create_marts(fresh_db)
-    first = payroll_export.execute_in_process(resources={"payroll": resource}, instance=instance)
+    first = payroll_export.execute_in_process(resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)}, instance=instance)
     assert first.success
     assert first.output_for_node("export_approved_bonuses") == 0
 
@@ -47,12 +48,12 @@ def test_job_exports_on_a_fresh_database_and_the_sensor_follows_decisions(fresh_
     reset, cursor_after_rebuild = sensor_tick("5")  # a rebuilt warehouse: the log restarted
     assert isinstance(reset, dg.SkipReason) and cursor_after_rebuild == "1"
 
-    second = payroll_export.execute_in_process(resources={"payroll": resource}, instance=instance)
+    second = payroll_export.execute_in_process(resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)}, instance=instance)
     assert second.success and second.output_for_node("export_approved_bonuses") == 1
     [csv_file] = sorted((tmp_path / "out").glob("approved_bonuses_2026-05_*.csv"))
     lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].startswith("E7;Орлова Мария;2026-05;2500.00;manager;")
 
-    third = payroll_export.execute_in_process(resources={"payroll": resource}, instance=instance)
+    third = payroll_export.execute_in_process(resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)}, instance=instance)
     assert third.success and third.output_for_node("export_approved_bonuses") == 0
     assert len(list((tmp_path / "out").glob("*.csv"))) == 1

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.resources import WarehouseResource
 from orchestration.sources.assets import build_sources_defs
-from orchestration.sources.resources import (
-    HelpdeskSource,
-    OnecSource,
-    RawWarehouse,
-    RegistrySource,
-    ScheduleSource,
-)
+from orchestration.sources.resources import SourceResource
 
 
 def test_source_assets_are_in_the_code_location():
@@ -25,11 +20,11 @@ def test_source_assets_are_in_the_code_location():
 
 def test_extract_all_materialises_tiny_and_checks_pass(sim, fresh_db):
     defs = build_sources_defs({
-        "raw_warehouse": RawWarehouse(url=fresh_db),
-        "helpdesk_source": HelpdeskSource(url=f"{sim.base}/helpdesk"),
-        "schedule_source": ScheduleSource(url=f"{sim.base}/schedule"),
-        "onec_source": OnecSource(url=f"{sim.base}/onec"),
-        "registry_source": RegistrySource(path=f"{sim.base}/registry.xlsx"),
+        "warehouse": WarehouseResource(url=fresh_db),
+        "helpdesk_source": SourceResource(source="helpdesk", values={"url": f"{sim.base}/helpdesk"}),
+        "schedule_source": SourceResource(source="schedule", values={"url": f"{sim.base}/schedule"}),
+        "onec_source": SourceResource(source="onec", values={"url": f"{sim.base}/onec"}),
+        "registry_source": SourceResource(source="registry", values={"path": f"{sim.base}/registry.xlsx"}),
     })
     result = defs.get_job_def("extract_all").execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success

@@ -9,26 +9,21 @@ import pandas as pd
 import psycopg
 import pytest
 
+from orchestration.resources import WarehouseResource
 from orchestration.sources import assets, gx_suites
 from orchestration.sources.assets import CHANGED_SCOPE_TAG, build_sources_defs
-from orchestration.sources.resources import (
-    HelpdeskSource,
-    OnecSource,
-    RawWarehouse,
-    RegistrySource,
-    ScheduleSource,
-)
+from orchestration.sources.resources import SourceResource
 
 NIGHTLY = {CHANGED_SCOPE_TAG: "changed"}
 
 
 def _defs(sim, db: str) -> dg.Definitions:
     return build_sources_defs({
-        "raw_warehouse": RawWarehouse(url=db),
-        "helpdesk_source": HelpdeskSource(url=f"{sim.base}/helpdesk"),
-        "schedule_source": ScheduleSource(url=f"{sim.base}/schedule"),
-        "onec_source": OnecSource(url=f"{sim.base}/onec"),
-        "registry_source": RegistrySource(path=f"{sim.base}/registry.xlsx"),
+        "warehouse": WarehouseResource(url=db),
+        "helpdesk_source": SourceResource(source="helpdesk", values={"url": f"{sim.base}/helpdesk"}),
+        "schedule_source": SourceResource(source="schedule", values={"url": f"{sim.base}/schedule"}),
+        "onec_source": SourceResource(source="onec", values={"url": f"{sim.base}/onec"}),
+        "registry_source": SourceResource(source="registry", values={"path": f"{sim.base}/registry.xlsx"}),
     })
 
 

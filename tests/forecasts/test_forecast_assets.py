@@ -12,13 +12,13 @@ from fc_world import World, build_world
 from forecasts.run import run_all
 from forecasts.settings import ForecastSettings
 from orchestration.defs.forecasts import (
-    ForecastWarehouse,
     accuracy_verdict,
     capacity_plan,
     prophet_beats_baselines,
     prophet_forecasts,
     weekly_actuals,
 )
+from orchestration.resources import WarehouseResource
 
 LAST_WEEK = date(2026, 10, 19)  # the world's data ends on Thursday 29 October 15:00 Moscow
 
@@ -30,7 +30,7 @@ def materialised(module_db):
         mp.setenv("FORECAST_WORKERS", "2")  # the process pool here; in-process later, same numbers
         result = dg.materialize(
             [weekly_actuals, prophet_forecasts, capacity_plan, prophet_beats_baselines],
-            resources={"forecast_warehouse": ForecastWarehouse(url=module_db)},
+            resources={"warehouse": WarehouseResource(url=module_db)},
         )
     assert result.success
     with psycopg.connect(module_db) as conn:
@@ -151,7 +151,7 @@ def test_a_young_world_materialises_with_nothing_to_forecast_and_says_why(fresh_
     build_world(fresh_db, World(start=date(2026, 9, 2), team3_start=date(2026, 9, 2), shifts_until=date(2026, 11, 30)))
     result = dg.materialize(
         [weekly_actuals, prophet_forecasts, capacity_plan, prophet_beats_baselines],
-        resources={"forecast_warehouse": ForecastWarehouse(url=fresh_db)},
+        resources={"warehouse": WarehouseResource(url=fresh_db)},
     )
     assert result.success
     [actuals] = [e.materialization for e in result.get_asset_materialization_events()
