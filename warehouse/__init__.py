@@ -65,6 +65,3 @@ def dbt_env(url: str | None = None) -> dict[str, str]:
         "WAREHOUSE_DBNAME": p["dbname"],
     }
 
-
-# the former private name, for callers outside this package that still use it
-_plain = libpq_url

@@ -44,7 +44,7 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
     result = dg.materialize(
         [warehouse_dbt_models],
         selection=slice_,
-        resources={"dbt": defs.resources["dbt"]},
+        resources=defs.resources,
         raise_on_error=False,
     )
     assert result.success
