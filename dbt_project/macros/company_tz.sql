@@ -24,19 +24,8 @@
     )
 {%- endmacro %}
 
-{#- Hours between two timestamptz as numeric. -#}
-{% macro hours_between(start_ts, end_ts) -%}
-    (extract(epoch from ({{ end_ts }}) - ({{ start_ts }})) / 3600.0)
-{%- endmacro %}
-
 {#- First day of the company-local month of a timestamptz. -#}
 {% macro period_start(ts) -%}
     (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date
 {%- endmacro %}
 
-{#- `coefficients as materialized (...)`: the bonus coefficient register, read once. -#}
-{% macro coefficients_cte() -%}
-coefficients as materialized (
-    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
-)
-{%- endmacro %}

@@ -211,15 +211,3 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Predicate: the month `col` (a month's first day) overlaps a touched period of any grain
-    (for int_bonus__ticket_points.period_start under the weekly KPI). -#}
-{% macro marts_month_overlaps(touched, col) -%}
-    {%- if touched is none -%}
-    true
-    {%- elif touched.ranges | length == 0 -%}
-    false
-    {%- else -%}
-    ({% for r in touched.ranges %}({{ col }} >= date_trunc('month', '{{ r[0] }}'::date)::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
-    {%- endif -%}
-{%- endmacro %}
-

@@ -55,7 +55,10 @@ changed as materialized (
 ),
 {%- endif %}
 
-{{ coefficients_cte() }},
+-- the bonus coefficient register, read once
+coefficients as materialized (
+    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
+),
 
 points_prices as materialized (
     select work_type, points, valid_from, valid_to from {{ ref('stg_onec__points_prices') }}

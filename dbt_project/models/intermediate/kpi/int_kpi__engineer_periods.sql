@@ -34,7 +34,11 @@ tickets as not materialized (
 
 ticket_points as not materialized (
     select ticket_id, complexity_coef from {{ ref('int_bonus__ticket_points') }}
-    where {{ marts_month_overlaps(touched, 'period_start') }}
+    {%- if touched is not none %}
+    -- the ticket points of the months that overlap a touched period
+    where {% for r in touched.ranges -%}
+        (period_start >= date_trunc('month', '{{ r[0] }}'::date)::date and period_start < '{{ r[1] }}'::date) or {% endfor %}false
+    {%- endif %}
 ),
 
 repeats as (
@@ -267,7 +271,7 @@ final as (
     left join assigned_sites on assigned_sites.personnel_no = spine.personnel_no
     left join assigned_fleet on assigned_fleet.personnel_no = spine.personnel_no
     left join coefficient_sets as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('spine.period_start', grain)) }}
+        on {{ in_force('cs', marts_period_last_moment('spine.period_start', grain)) }}
 )
 
 select * from final

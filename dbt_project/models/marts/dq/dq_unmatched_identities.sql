@@ -5,7 +5,10 @@
 --   clients / companies: posted sales (1C) or hourly-work revenue (help desk).
 with
 
-{{ coefficients_cte() }},
+-- the bonus coefficient register, read once
+coefficients as materialized (
+    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
+),
 
 -- Key lists of the staging views, computed once. The staging views (latest version per key)
 -- are estimated at one row, so a correlated `not exists` against them became a nested loop
