@@ -13,17 +13,6 @@
     ({{ alias }}.valid_from <= {{ ts }} and ({{ alias }}.valid_to is null or {{ ts }} < {{ alias }}.valid_to))
 {%- endmacro %}
 
-{#- The value of a 1C bonus coefficient (code: SQL text expression) in force at `ts`;
-    `relation` is the register (by default the model's CTE `coefficients`, see
-    coefficients_cte(), so the view is read once per model, not once per row). -#}
-{% macro coefficient_at(code_expr, ts, relation='coefficients') -%}
-    (
-        select bc.value
-        from {{ relation }} as bc
-        where bc.code = {{ code_expr }} and {{ in_force('bc', ts) }}
-    )
-{%- endmacro %}
-
 {#- First day of the company-local month of a timestamptz. -#}
 {% macro period_start(ts) -%}
     (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date

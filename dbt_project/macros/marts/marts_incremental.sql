@@ -169,8 +169,8 @@
         ranges as (
             select min(period_start)::text as first_period,
                    (max(period_start) + interval '1 {{ grain }}')::date::text as end_period,
-                   {{ marts_period_first_moment('min(period_start)') }}::text as first_moment,
-                   {{ marts_period_first_moment("(max(period_start) + interval '1 " ~ grain ~ "')::date") }}::text as end_moment
+                   ((min(period_start))::timestamp at time zone '{{ company_tz() }}')::text as first_moment,
+                   (((max(period_start) + interval '1 {{ grain }}')::date)::timestamp at time zone '{{ company_tz() }}')::text as end_moment
             from islands
             group by island
         )

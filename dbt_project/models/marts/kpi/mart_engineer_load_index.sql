@@ -76,8 +76,8 @@ open_in_period as (
 period_moments as materialized (
     select
         period_start,
-        {{ marts_period_first_moment('period_start') }} as start_at,
-        {{ marts_period_first_moment("(period_start + interval '1 " ~ grain ~ "')::date") }} as end_at
+        ((period_start)::timestamp at time zone '{{ company_tz() }}') as start_at,
+        (((period_start + interval '1 {{ grain }}')::date)::timestamp at time zone '{{ company_tz() }}') as end_at
     from periods
 ),
 
