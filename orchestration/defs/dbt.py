@@ -108,6 +108,42 @@ DATA_TESTS_TAG = "dbt/data_tests"
 # read by the big models' YAML (the data tests' `where:` config, docs/dbt.md); dbt records
 # DBT_ENV_CUSTOM_ENV_* variables in run_results.json's metadata
 DATA_TESTS_ENV = "DBT_ENV_CUSTOM_ENV_DATA_TESTS"
+DATA_TESTS_SINCE_ENV = "DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE"
+
+# The rows no earlier build has tested: loaded since the previous build started (the oldest
+# processed_at of the incremental models, macros/incremental.sql), or since the start of a load
+# that had not finished by then; a load left `running` but superseded by a later load of its
+# entity was killed and is ignored, as in the models' cutoff.
+_UNTESTED_SINCE = """
+with previous as (select min(processed_at) as at from dbt_state.incremental_runs)
+select extract(epoch from least(p.at, (
+    select min(l.started_at) from raw_meta.loads as l
+    where coalesce(l.finished_at, 'infinity'::timestamptz) >= p.at
+      and not (l.finished_at is null and exists (
+          select 1 from raw_meta.loads as n
+          where n.source = l.source and n.entity = l.entity and n.load_id > l.load_id
+            and n.started_at < p.at)))))
+from previous as p
+"""
+
+
+def untested_since(url: str | None = None) -> float | None:
+    """Epoch seconds from which the nightly's row-level tests read the big tables; None when no
+    build is recorded yet (then the tests read every row)."""
+    with warehouse.connect(url) as conn:
+        if conn.execute("select to_regclass('dbt_state.incremental_runs') is null").fetchone()[0]:
+            return None
+        since = conn.execute(_UNTESTED_SINCE).fetchone()[0]
+    return None if since is None else float(since)
+
+
+def data_tests_scope(tag: str | None, url: str | None = None) -> dict[str, str]:
+    """The data tests' environment for a run tagged `tag`: `changed` (the nightly) reads the
+    rows loaded since the previous build, every other run every row."""
+    since = untested_since(url) if tag == "changed" else None
+    if since is None:
+        return {DATA_TESTS_ENV: "all"}
+    return {DATA_TESTS_ENV: "changed", DATA_TESTS_SINCE_ENV: f"{since:.6f}"}
 
 
 def dbt_environment(url: str | None = None) -> dict[str, str]:
@@ -129,10 +165,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
     args = ["build", "--exclude-resource-type", "unit_test"]
     # the nightly job tags its runs: row-level tests of the big incremental tables read only the
-    # recently loaded rows (their `where:` config); other runs test every row. An environment
-    # variable, not --vars: a var other than the parsed manifest's makes dbt re-parse the whole
-    # project, the variable only the YAML files that read it.
-    os.environ[DATA_TESTS_ENV] = context.run.tags.get(DATA_TESTS_TAG) or "all"
+    # rows loaded since the previous build (their `where:` config); other runs test every row.
+    # Environment variables, not --vars: a var other than the parsed manifest's makes dbt
+    # re-parse the whole project, the variables only the YAML files that read them.
+    os.environ.pop(DATA_TESTS_SINCE_ENV, None)
+    os.environ.update(data_tests_scope(context.run.tags.get(DATA_TESTS_TAG)))
     yield from dbt.cli(args, context=context).stream()
 
 
@@ -142,6 +179,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[A
     project=dbt_project,
     name="warehouse_dbt_models",
     exclude=AFTER_FORECASTS,
+    # the executor runs two steps at a time: once the last extraction is done, dbt goes before
+    # the queued source checks (which never block it), so the checks overlap the build
+    op_tags={"dagster/priority": "1"},
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """The marts and everything that does not read the forecasts."""

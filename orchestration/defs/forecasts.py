@@ -186,7 +186,8 @@ def prophet_beats_baselines(forecast_warehouse: ForecastWarehouse) -> dg.AssetCh
     )
 
 
-forecast_assets = dg.AssetSelection.groups(GROUP)
+# with the dbt views over the forecasts' tables (and their tests), rebuilt after a refit
+forecast_assets = dg.AssetSelection.groups(GROUP).downstream()
 weekly_forecasts_job = dg.define_asset_job(
     "weekly_forecasts", selection=forecast_assets,
     description="Weekly actuals, Prophet forecasts with backtest, capacity plan.",

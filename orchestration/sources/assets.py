@@ -59,6 +59,8 @@ def _build_check(spec: EntitySpec) -> dg.AssetChecksDefinition:
 
     @dg.asset_check(
         asset=asset_key(spec), name="gx_raw_suite", required_resource_keys={"raw_warehouse"},
+        # after the extractions and dbt when steps queue (orchestration/defs/dbt.py)
+        op_tags={"dagster/priority": "-1"},
         description="Great Expectations, in PostgreSQL: keys unique per version, mandatory fields, codes in "
                     "dictionaries, timestamps in order (current versions; on the nightly, the rows its loads appended)",
     )

@@ -1,10 +1,11 @@
 """Nightly data tests read the recently loaded rows of the big tables; other runs read every row.
 
 Real dbt and PostgreSQL, dbt's own `where:` config (the models' YAML): with
-DBT_ENV_CUSTOM_ENV_DATA_TESTS=changed (the nightly job sets it) the row-level tests of the big
-incremental tables read the rows whose `_source_loaded_at` / `_last_loaded_at` is within
-`data_tests_window_hours` (dbt_project.yml) of now; without it they read everything. The table
-the tests read, `marts.fct_events`, is written by hand so that the rows' load times are known.
+DBT_ENV_CUSTOM_ENV_DATA_TESTS=changed and DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE (the nightly's dbt
+asset sets both: the rows loaded since the previous build started, orchestration/defs/dbt.py)
+the row-level tests of the big incremental tables read the rows whose `_source_loaded_at` /
+`_last_loaded_at` is at or after that moment; without it they read everything. The table the
+tests read, `marts.fct_events`, is written by hand so that the rows' load times are known.
 Uniqueness of the big tables' keys is a unique index, not a test that reads the table.
 """
 
@@ -48,9 +49,14 @@ def dbt_scope(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Dbt:
     return Dbt(module_db, tmp_path_factory.mktemp("scope_target"))
 
 
-def test_full_runs_test_every_row_and_nightly_only_recent_rows(dbt_scope, module_db, monkeypatch):
-    assert failures(dbt_scope) == 1            # make run / full_pipeline / CI: the old null is caught
+def nightly(monkeypatch: pytest.MonkeyPatch, since_hours_ago: float) -> None:
     monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS", "changed")
+    monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE", f"{time.time() - 3600 * since_hours_ago:.6f}")
+
+
+def test_full_runs_test_every_row_and_nightly_only_the_untested_rows(dbt_scope, module_db, monkeypatch):
+    assert failures(dbt_scope) == 1            # make run / full_pipeline / CI: the old null is caught
+    nightly(monkeypatch, since_hours_ago=2)     # the previous build started two hours ago
     assert failures(dbt_scope) == 0            # nightly: the old row is not re-read
 
     # a row the nightly loaded with a null is caught at night
@@ -62,14 +68,15 @@ def test_full_runs_test_every_row_and_nightly_only_recent_rows(dbt_scope, module
     assert failures(dbt_scope) == 0
 
 
-def test_the_nightly_window_is_a_setting(dbt_scope, module_db, monkeypatch):
-    """A row loaded 30 hours ago (a night missed) is outside the default 26-hour window; a
-    longer window (`data_tests_window_hours`) reaches it."""
-    monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS", "changed")
+def test_a_missed_night_is_tested_by_the_next_one(dbt_scope, module_db, monkeypatch):
+    """A row loaded 30 hours ago, after the previous build (a night whose dbt step failed), is
+    still in the next nightly's scope: the scope is what no build has tested, not a window."""
     sql(module_db, "insert into marts.fct_events values (null, 'work_logged', now() - interval '30 hours')")
     try:
+        nightly(monkeypatch, since_hours_ago=20)
         assert failures(dbt_scope) == 0
-        assert failures(dbt_scope, "--vars", '{"data_tests_window_hours": 48}') == 1
+        nightly(monkeypatch, since_hours_ago=50)
+        assert failures(dbt_scope) == 1
     finally:
         sql(module_db, "delete from marts.fct_events where event_type = 'work_logged'")
 
@@ -80,13 +87,15 @@ def _compiled(dbt: Dbt, test: str) -> str:
 
 
 def test_the_nightly_filter_is_plain_sql_on_the_load_column(dbt_scope, monkeypatch):
-    """dbt's own `where` subquery: an index on the load column serves it (now() is stable)."""
+    """dbt's own `where` subquery with a constant bound: an index on the load column serves it."""
     assert failures(dbt_scope) == 1
     assert "_source_loaded_at" not in _compiled(dbt_scope, TEST)
+    since = f"{time.time() - 7200:.6f}"
     monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS", "changed")
+    monkeypatch.setenv("DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE", since)
     assert failures(dbt_scope) == 0
     compiled = _compiled(dbt_scope, TEST)
-    assert "where _source_loaded_at >= now() - make_interval(secs => 3600 * 26)) dbt_subquery" in compiled
+    assert f"where _source_loaded_at >= to_timestamp({since})) dbt_subquery" in compiled
 
 
 def test_switching_the_scope_reparses_only_the_big_tables_yaml(dbt_scope, monkeypatch):
@@ -158,3 +167,45 @@ def test_big_tables_keys_are_unique_indexes_not_whole_table_tests(dbt_scope):
             if len(cols) == 1:
                 assert (m["unique_id"], cols[0]) not in unique_tests, \
                     f"{m['name']}.{cols[0]}: a unique test re-reads a table its unique index guards"
+
+
+def test_the_nightly_scope_starts_where_the_previous_build_started(module_db):
+    """The dbt asset's scope (orchestration/defs/dbt.py): before any build every row; after one,
+    the rows loaded since it started, or since the start of a load still running then (its rows
+    may have been committed after the build read the raw tables); a load left `running` and
+    superseded by a later load of its entity was killed and does not hold the scope back."""
+    from orchestration.defs.dbt import data_tests_scope
+
+    db = module_db
+    sql(db, "create schema if not exists dbt_state; drop table if exists dbt_state.incremental_runs")
+    assert data_tests_scope("changed", db) == {"DBT_ENV_CUSTOM_ENV_DATA_TESTS": "all"}   # no state
+    sql(db, """
+        create table dbt_state.incremental_runs (model text primary key, processed_at timestamptz not null);
+        create schema if not exists raw_meta;
+        create table raw_meta.loads (load_id bigint primary key, source text, entity text,
+                                     started_at timestamptz, finished_at timestamptz);
+    """)
+    assert data_tests_scope("changed", db) == {"DBT_ENV_CUSTOM_ENV_DATA_TESTS": "all"}   # no build yet
+    sql(db, """
+        insert into dbt_state.incremental_runs values
+            ('marts.fct_events', '2026-12-06 23:00+00'), ('marts.fct_tickets', '2026-12-06 23:01+00');
+        insert into raw_meta.loads values
+            (1, 'helpdesk', 'issues', '2026-12-06 22:00+00', '2026-12-06 22:10+00');
+    """)
+
+    def since(tag="changed"):
+        return data_tests_scope(tag, db)
+
+    assert since() == {"DBT_ENV_CUSTOM_ENV_DATA_TESTS": "changed",
+                       "DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE": "1796598000.000000"}   # 23:00 UTC
+    assert since(None) == since("all") == {"DBT_ENV_CUSTOM_ENV_DATA_TESTS": "all"}
+    # a load that started before the build and finished after it
+    sql(db, "insert into raw_meta.loads values (2, 'schedule', 'shifts', '2026-12-06 22:30+00', '2026-12-06 23:20+00')")
+    assert since()["DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE"] == "1796596200.000000"       # 22:30 UTC
+    # a load killed while running (never finished), superseded before the build by a later load
+    sql(module_db, """
+        update raw_meta.loads set finished_at = '2026-12-06 22:50+00' where load_id = 2;
+        insert into raw_meta.loads values (3, 'onec', 'sales', '2026-12-06 20:00+00', null),
+                                          (4, 'onec', 'sales', '2026-12-06 21:00+00', '2026-12-06 21:05+00');
+    """)
+    assert since()["DBT_ENV_CUSTOM_ENV_DATA_TESTS_SINCE"] == "1796598000.000000"
