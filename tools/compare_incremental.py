@@ -7,7 +7,7 @@ One simulated world, one extraction: database A is built with `dbt_project/` as 
 `dbt build`, then the world advances one day, the day is extracted once (into A; the raw and
 raw_meta schemas are copied to B row for row, so load ids and load times are identical) and
 both get the nightly `dbt build` (data tests scoped to the changed rows, as the nightly job
-runs them). Then every table that both builds wrote in `intermediate` and `marts` is compared
+runs them). Then every table and view that both builds wrote in `intermediate` and `marts` is compared
 with EXCEPT both ways on the columns they share (`_batch_at`, the time a row was written,
 left out). Exit code 1 when a table differs.
 
@@ -102,7 +102,7 @@ def tables_of(conn: psycopg.Connection) -> dict[str, list[str]]:
         "select c.table_schema || '.' || c.table_name, c.column_name"
         " from information_schema.columns c join information_schema.tables t"
         "   on t.table_schema = c.table_schema and t.table_name = c.table_name"
-        " where c.table_schema in ('intermediate', 'marts') and t.table_type = 'BASE TABLE'"
+        " where c.table_schema in ('intermediate', 'marts') and t.table_type in ('BASE TABLE', 'VIEW')"
         " order by c.table_schema, c.table_name, c.ordinal_position").fetchall()
     out: dict[str, list[str]] = {}
     for table, col in rows:
@@ -192,9 +192,12 @@ def main() -> None:
         report = compare(a_url, b_url)
     finally:
         if not args.keep:
-            drop_database(a_url)
-            if b_url:
-                drop_database(b_url)
+            for url in (a_url, b_url):
+                try:
+                    if url:
+                        drop_database(url)
+                except psycopg.Error as exc:  # the report matters more than the clean-up
+                    print(f"could not drop {url.rsplit('/', 1)[1]}: {exc}", file=sys.stderr)
         else:
             print("kept:", a_url, b_url)
 

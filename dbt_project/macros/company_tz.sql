@@ -13,30 +13,8 @@
     ({{ alias }}.valid_from <= {{ ts }} and ({{ alias }}.valid_to is null or {{ ts }} < {{ alias }}.valid_to))
 {%- endmacro %}
 
-{#- The value of a 1C bonus coefficient (code: SQL text expression) in force at `ts`;
-    `relation` is the register (by default the model's CTE `coefficients`, see
-    coefficients_cte(), so the view is read once per model, not once per row). -#}
-{% macro coefficient_at(code_expr, ts, relation='coefficients') -%}
-    (
-        select bc.value
-        from {{ relation }} as bc
-        where bc.code = {{ code_expr }} and {{ in_force('bc', ts) }}
-    )
-{%- endmacro %}
-
-{#- Hours between two timestamptz as numeric. -#}
-{% macro hours_between(start_ts, end_ts) -%}
-    (extract(epoch from ({{ end_ts }}) - ({{ start_ts }})) / 3600.0)
-{%- endmacro %}
-
 {#- First day of the company-local month of a timestamptz. -#}
 {% macro period_start(ts) -%}
     (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date
 {%- endmacro %}
 
-{#- `coefficients as materialized (...)`: the bonus coefficient register, read once. -#}
-{% macro coefficients_cte() -%}
-coefficients as materialized (
-    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
-)
-{%- endmacro %}

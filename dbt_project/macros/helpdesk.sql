@@ -33,20 +33,8 @@
     end)
 {%- endmacro %}
 
-{#- Text -> date: ISO `YYYY-MM-DD...` or `DD.MM.YYYY`; anything else -> null. -#}
-{% macro to_date(expr) -%}
-    (case
-        when trim(({{ expr }})::text) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(trim(({{ expr }})::text), 10)::date
-        when trim(({{ expr }})::text) ~ '^[0-9]{2}\.[0-9]{2}\.[0-9]{4}$' then to_date(trim(({{ expr }})::text), 'DD.MM.YYYY')
-    end)
-{%- endmacro %}
-
 {#- Trimmed text, empty -> null. -#}
 {% macro clean_text(expr) -%}
     nullif(trim(({{ expr }})::text), '')
 {%- endmacro %}
 
-{#- 'Москва: выездная группа 1' -> 'Москва'; a name without ':' -> null. -#}
-{% macro team_region_from_name(expr) -%}
-    nullif(trim(case when strpos({{ expr }}, ':') > 0 then split_part({{ expr }}, ':', 1) end), '')
-{%- endmacro %}

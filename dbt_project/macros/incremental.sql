@@ -51,20 +51,6 @@
     on conflict (model) do update set processed_at = excluded.processed_at
 {%- endmacro %}
 
-{#- The loads that may hold rows a run starting at `previous` (an SQL expression) did not see:
-    not finished before it. A `running` load superseded before it by a later load of the same
-    entity was killed (the extractors' entity lock committed its rows before the later one
-    started). Also the nightly data tests' scope (macros/data_test_scope.sql). -#}
-{% macro _loads_unseen_at(previous) -%}
-    select l.load_id, l.started_at
-    from raw_meta.loads as l
-    where coalesce(l.finished_at, 'infinity'::timestamptz) >= {{ previous }}
-      and not (l.finished_at is null and exists (
-          select 1 from raw_meta.loads as n
-          where n.source = l.source and n.entity = l.entity and n.load_id > l.load_id
-            and n.started_at < {{ previous }}))
-{%- endmacro %}
-
 {#-
   The cutoff of this model's run as a timestamptz literal ('-infinity' on a full build or
   without a recorded run). Inside a dbt unit test (`this` is a fixture CTE, nothing to
@@ -84,8 +70,17 @@
         (select processed_at from dbt_state.incremental_runs where model = '{{ this.schema }}.{{ this.identifier }}')
     {%- endset -%}
     {%- set q -%}
-        select coalesce(least({{ previous }}, (select min(u.started_at) from ({{ _loads_unseen_at(previous) }}) as u)),
-                        '-infinity')::text
+        -- the loads the previous run could not see: not finished before it, unless a
+        -- newer load of the same entity had already started (the older one is dead)
+        select coalesce(least({{ previous }}, (
+            select min(l.started_at)
+            from raw_meta.loads as l
+            where coalesce(l.finished_at, 'infinity'::timestamptz) >= {{ previous }}
+              and not (l.finished_at is null and exists (
+                  select 1 from raw_meta.loads as n
+                  where n.source = l.source and n.entity = l.entity and n.load_id > l.load_id
+                    and n.started_at < {{ previous }})))),
+            '-infinity')::text
     {%- endset -%}
     {{- return("'" ~ run_query(q).columns[0].values()[0] ~ "'::timestamptz") -}}
 {%- endmacro %}

@@ -141,7 +141,7 @@ def kpi(db_url: str) -> dict[date, tuple]:
 def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(UPSTREAM)
-    select = ["--select", "mart_engineer_kpi"]
+    select = ["--select", "int_kpi__engineer_periods", "mart_engineer_kpi"]
 
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     full = kpi(fresh_db)
@@ -151,7 +151,7 @@ def test_a_late_change_reprocesses_its_month_and_leaves_the_others(fresh_db: str
     assert full[date(2026, 3, 1)] == (0, 0, 0)
     with psycopg.connect(fresh_db) as conn:
         (processed_at,) = conn.execute(
-            "select processed_at from dbt_state.incremental_runs where model = 'marts.mart_engineer_kpi'"
+            "select processed_at from dbt_state.incremental_runs where model = 'intermediate.int_kpi__engineer_periods'"
         ).fetchone()
     assert processed_at > datetime(2026, 11, 20, tzinfo=UTC), "the build recorded its run (its cutoff next time)"
 
@@ -181,7 +181,7 @@ def test_a_changed_dimension_recomputes_every_period(fresh_db: str, tmp_path: Pa
     that wrote the new version of the card is what marks every period as touched."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(UPSTREAM)
-    select = ["--select", "mart_engineer_kpi"]
+    select = ["--select", "int_kpi__engineer_periods", "mart_engineer_kpi"]
     dbt(fresh_db, tmp_path, "run", *select, "--full-refresh")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("update marts.mart_engineer_kpi set csat_count = 99 where period_start = '2026-06-01'")

@@ -46,6 +46,7 @@ TABLES = [
     # incremental by touched period / by changed records
     "marts.mart_engineer_kpi_weekly", "marts.mart_sla_by_work_type", "marts.mart_contract_alerts",
     "marts.mart_client_profitability", "intermediate.int_kpi__ticket_open_spans",
+    "intermediate.int_kpi__engineer_periods",
     "intermediate.int_bonus__repeats", "marts.dq_grey_zones", "marts.dq_unmatched_identities",
     "intermediate.int_bonus__base_lines", "intermediate.int_bonus__ticket_points",
     "intermediate.int_contracts__time_entries", "intermediate.int_time_entries_enriched",

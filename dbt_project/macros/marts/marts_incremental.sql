@@ -169,8 +169,8 @@
         ranges as (
             select min(period_start)::text as first_period,
                    (max(period_start) + interval '1 {{ grain }}')::date::text as end_period,
-                   {{ marts_period_first_moment('min(period_start)') }}::text as first_moment,
-                   {{ marts_period_first_moment("(max(period_start) + interval '1 " ~ grain ~ "')::date") }}::text as end_moment
+                   ((min(period_start))::timestamp at time zone '{{ company_tz() }}')::text as first_moment,
+                   (((max(period_start) + interval '1 {{ grain }}')::date)::timestamp at time zone '{{ company_tz() }}')::text as end_moment
             from islands
             group by island
         )
@@ -208,18 +208,6 @@
     false
     {%- else -%}
     ({% for r in touched.ranges %}({{ col }} >= '{{ r[0] }}'::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
-    {%- endif -%}
-{%- endmacro %}
-
-{#- Predicate: the month `col` (a month's first day) overlaps a touched period of any grain
-    (for int_bonus__ticket_points.period_start under the weekly KPI). -#}
-{% macro marts_month_overlaps(touched, col) -%}
-    {%- if touched is none -%}
-    true
-    {%- elif touched.ranges | length == 0 -%}
-    false
-    {%- else -%}
-    ({% for r in touched.ranges %}({{ col }} >= date_trunc('month', '{{ r[0] }}'::date)::date and {{ col }} < '{{ r[1] }}'::date){% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
 

@@ -6,11 +6,6 @@
     date_trunc('{{ grain }}', ({{ ts }}) at time zone '{{ company_tz() }}')::date
 {%- endmacro %}
 
-{#- The first moment of the period that starts on the date `period_start` (timestamptz). -#}
-{% macro marts_period_first_moment(period_start) -%}
-    (({{ period_start }})::timestamp at time zone '{{ company_tz() }}')
-{%- endmacro %}
-
 {#- The last moment (microsecond) of the period that starts on the date `period_start`. -#}
 {% macro marts_period_last_moment(period_start, grain='month') -%}
     ((({{ period_start }})::timestamp + interval '1 {{ grain }}') at time zone '{{ company_tz() }}' - interval '1 microsecond')

@@ -112,7 +112,7 @@ penalties as (
         as explanation
     from repeats as r
     join ticket_points as tp on tp.ticket_id = r.ticket_id
-    left join coefficient_sets as cs on {{ marts_in_force('cs', 'r.repeated_at') }}
+    left join coefficient_sets as cs on {{ in_force('cs', 'r.repeated_at') }}
 ),
 
 penalty_lines as (
@@ -175,7 +175,7 @@ hourly as (
         tariff.client_rate is null as is_unpriced,
         cs.hourly_work_share
     from {{ ref('fct_time_entries') }} as te
-    left join coefficient_sets as cs on {{ marts_in_force('cs', 'te.logged_at') }}
+    left join coefficient_sets as cs on {{ in_force('cs', 'te.logged_at') }}
     left join lateral (
         select st.client_rate from {{ ref('dim_service_tariffs') }} as st
         where st.work_type = te.work_type and st.valid_from <= te.logged_at

@@ -206,7 +206,7 @@ new_ticket_candidates as (
         t1.completed_at,
         cs.repeat_window_days
     from created_t2 as t2
-    join coefficient_sets as cs on {{ marts_in_force('cs', 't2.created_at') }}
+    join coefficient_sets as cs on {{ in_force('cs', 't2.created_at') }}
     join completed_t1 as t1
         on t1.site_code = t2.site_code
         and t1.bucket_no = t2.bucket_no
@@ -245,7 +245,7 @@ reopen_repeats as (
         cs.repeat_window_days
     from {{ ref('fct_events') }} as e
     join all_tickets as t1 on t1.ticket_id = e.ticket_id
-    join coefficient_sets as cs on {{ marts_in_force('cs', 'e.occurred_at') }}
+    join coefficient_sets as cs on {{ in_force('cs', 'e.occurred_at') }}
     where e.event_type = 'ticket_reopened'
         and t1.completed_at is not null
         and e.occurred_at >= t1.completed_at

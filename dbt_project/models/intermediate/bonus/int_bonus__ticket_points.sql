@@ -106,7 +106,7 @@ priced as (
         end as u_den
     from tickets
     join completions on completions.ticket_id = tickets.ticket_id
-    left join coefficient_sets as cs on {{ marts_in_force('cs', 'tickets.completed_at') }}
+    left join coefficient_sets as cs on {{ in_force('cs', 'tickets.completed_at') }}
     left join lateral (
         select p.points from {{ ref('dim_points_prices') }} as p
         where p.work_type = tickets.work_type and p.valid_from <= tickets.completed_at

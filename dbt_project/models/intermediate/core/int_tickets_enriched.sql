@@ -55,7 +55,10 @@ changed as materialized (
 ),
 {%- endif %}
 
-{{ coefficients_cte() }},
+-- the bonus coefficient register, read once
+coefficients as materialized (
+    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
+),
 
 points_prices as materialized (
     select work_type, points, valid_from, valid_to from {{ ref('stg_onec__points_prices') }}
@@ -158,12 +161,12 @@ rule_one as (
             where pp.work_type = w.work_type and {{ in_force('pp', 'w.completed_at') }}
         ), 0) end as base_points,
         case when w.completed_at is not null then
-            {{ coefficient_at("'complexity_' || coalesce(w.complexity, 2)::text", 'w.completed_at') }}
+            (select bc.value from coefficients as bc where bc.code = 'complexity_' || coalesce(w.complexity, 2)::text and {{ in_force('bc', 'w.completed_at') }})
         end as complexity_coef,
         case
             when w.completed_at is null then null
             when w.deadline_at is not null and w.completed_at > w.deadline_at
-                then {{ coefficient_at("'sla_breach_factor'", 'w.completed_at') }}
+                then (select bc.value from coefficients as bc where bc.code = 'sla_breach_factor' and {{ in_force('bc', 'w.completed_at') }})
             else 1
         end as sla_factor,
         case
@@ -174,10 +177,10 @@ rule_one as (
                 / extract(epoch from w.deadline_at - w.created_at))))
         end as urgency,
         case when w.completed_at is not null then
-            {{ coefficient_at("'urgency_weight_max'", 'w.completed_at') }}
+            (select bc.value from coefficients as bc where bc.code = 'urgency_weight_max' and {{ in_force('bc', 'w.completed_at') }})
         end as urgency_weight_max,
         case when w.completed_at is not null then
-            {{ coefficient_at("'escalation_bonus'", 'w.completed_at') }}
+            (select bc.value from coefficients as bc where bc.code = 'escalation_bonus' and {{ in_force('bc', 'w.completed_at') }})
         end as escalation_bonus
     from joined as w
 )

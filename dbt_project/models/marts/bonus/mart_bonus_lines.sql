@@ -71,7 +71,7 @@ kpi_rated as (
     from period_base
     join sla using (personnel_no, period_start)
     left join coefficient_sets as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('period_base.period_start')) }}
+        on {{ in_force('cs', marts_period_last_moment('period_base.period_start')) }}
     where period_base.base_rub > 0
 ),
 

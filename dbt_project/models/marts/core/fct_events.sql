@@ -159,7 +159,7 @@ select
     event_type,
     occurred_at,
     ended_at,
-    round(coalesce(duration_hours, {{ hours_between('occurred_at', 'ended_at') }}), 2) as duration_hours,
+    round(coalesce(duration_hours, (extract(epoch from (ended_at) - (occurred_at)) / 3600.0)), 2) as duration_hours,
     personnel_no,
     client_inn,
     site_code,

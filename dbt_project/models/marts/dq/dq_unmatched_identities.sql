@@ -5,7 +5,10 @@
 --   clients / companies: posted sales (1C) or hourly-work revenue (help desk).
 with
 
-{{ coefficients_cte() }},
+-- the bonus coefficient register, read once
+coefficients as materialized (
+    select code, value, valid_from, valid_to from {{ ref('stg_onec__bonus_coefficients') }}
+),
 
 -- Key lists of the staging views, computed once. The staging views (latest version per key)
 -- are estimated at one row, so a correlated `not exists` against them became a nested loop
@@ -104,7 +107,7 @@ points_money as (
     select
         t.assignee_employee_id,
         sum(round(t.completion_points
-            * {{ coefficient_at("'points_rate_rub'", 't.completed_at') }}, 2)) as money_rub
+            * (select bc.value from coefficients as bc where bc.code = 'points_rate_rub' and {{ in_force('bc', 't.completed_at') }}), 2)) as money_rub
     from tickets as t
     where t.completed_at is not null
       and t.assignee_employee_id in (select employee_id from unmatched_employee_ids)

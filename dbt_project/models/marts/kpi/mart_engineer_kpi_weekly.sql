@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period_start',
-        on_schema_change='append_new_columns',
-        post_hook="{{ record_incremental_run() }}",
-        indexes=[{'columns': ['period_start', 'personnel_no']}],
-    )
-}}
--- KPI per engineer and ISO week (Monday start, company zone); the weekly twin of mart_engineer_kpi.
--- Incremental by period: only the periods a changed record can reach are recomputed and
--- replaced (macros/marts/marts_incremental.sql; a full refresh recomputes all of them).
-{{ marts_incremental_depends_on() }}
-{{ marts_engineer_kpi('week') }}
+{{ config(materialized='view') }}
+-- KPI per engineer and ISO week (Monday start, company zone): the week rows of int_kpi__engineer_periods
+-- (one incremental model computes both grains).
+select * from {{ ref('int_kpi__engineer_periods') }} where grain = 'week'

@@ -76,8 +76,8 @@ open_in_period as (
 period_moments as materialized (
     select
         period_start,
-        {{ marts_period_first_moment('period_start') }} as start_at,
-        {{ marts_period_first_moment("(period_start + interval '1 " ~ grain ~ "')::date") }} as end_at
+        ((period_start)::timestamp at time zone '{{ company_tz() }}') as start_at,
+        (((period_start + interval '1 {{ grain }}')::date)::timestamp at time zone '{{ company_tz() }}') as end_at
     from periods
 ),
 
@@ -113,7 +113,7 @@ complexity_load as (
             case when o.complexity between 1 and 5 then o.complexity else 2 end] * o.n) as complexity_load
     from open_counts as o
     left join {{ ref('int_bonus__coefficient_sets') }} as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('o.period_start', grain)) }}
+        on {{ in_force('cs', marts_period_last_moment('o.period_start', grain)) }}
     group by 1, 2
 ),
 
@@ -165,7 +165,7 @@ ratios as (
     left join medians as m
         on m.period_start = c.period_start and m.team_id is not distinct from c.team_id
     left join {{ ref('int_bonus__coefficient_sets') }} as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('c.period_start', grain)) }}
+        on {{ in_force('cs', marts_period_last_moment('c.period_start', grain)) }}
 )
 
 select

@@ -13,8 +13,16 @@ renamed as (
         payload ->> 'Code' as code,
         {{ clean_text("payload ->> 'Description'") }} as name,
         {{ onec_ref("payload ->> 'Owner_Key'") }} as client_ref,
-        {{ onec_date("payload ->> 'ДатаНачала'") }} as start_date,
-        {{ onec_date("payload ->> 'ДатаОкончания'") }} as end_date,
+        (case
+            when nullif(trim((payload ->> 'ДатаНачала')), '') is null then null
+            when left(trim((payload ->> 'ДатаНачала')), 10) = '0001-01-01' then null
+            else left(trim((payload ->> 'ДатаНачала')), 10)::date
+        end) as start_date,
+        (case
+            when nullif(trim((payload ->> 'ДатаОкончания')), '') is null then null
+            when left(trim((payload ->> 'ДатаОкончания')), 10) = '0001-01-01' then null
+            else left(trim((payload ->> 'ДатаОкончания')), 10)::date
+        end) as end_date,
         {{ to_numeric("payload ->> 'АбонентскаяПлата'") }} as monthly_fee,
         {{ to_numeric("payload ->> 'ВключеноЧасов'") }} as included_hours,
         {{ to_numeric("payload ->> 'СтавкаСверхЛимита'") }} as overage_rate,

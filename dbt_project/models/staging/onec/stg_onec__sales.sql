@@ -23,7 +23,11 @@ renamed as (
         ref_key::text as document_ref,
         data_version,
         payload ->> 'Number' as number,
-        {{ onec_ts("payload ->> 'Date'") }} as doc_date,
+        (case
+            when nullif(trim((payload ->> 'Date')), '') is null then null
+            when left(trim((payload ->> 'Date')), 10) = '0001-01-01' then null
+            else {{ local_to_tz("trim(payload ->> 'Date')") }}
+        end) as doc_date,
         {{ onec_ref("payload ->> 'Контрагент_Key'") }} as client_ref,
         {{ onec_ref("payload ->> 'Договор_Key'") }} as contract_ref,
         {{ to_numeric("payload ->> 'СуммаДокумента'") }} as amount,

@@ -13,7 +13,10 @@ renamed as (
         {{ clean_text("payload ->> 'Тип'") }} as kind,
         {{ clean_text("payload ->> 'Производитель'") }} as manufacturer,
         {{ clean_text("payload ->> 'Модель'") }} as model,
-        {{ to_date("payload ->> 'Дата ввода'") }} as commissioned_on,
+        (case
+            when trim((payload ->> 'Дата ввода')) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then left(trim((payload ->> 'Дата ввода')), 10)::date
+            when trim((payload ->> 'Дата ввода')) ~ '^[0-9]{2}\.[0-9]{2}\.[0-9]{4}$' then to_date(trim((payload ->> 'Дата ввода')), 'DD.MM.YYYY')
+        end) as commissioned_on,
         nullif(regexp_replace(coalesce(payload ->> 'Табельный № инженера', ''), '\s', '', 'g'), '') as engineer_personnel_no,
         payload ->> '_sheet' as sheet,
         (payload ->> '_row')::int as row_number,

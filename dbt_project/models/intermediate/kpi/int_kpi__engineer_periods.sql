@@ -1,12 +1,29 @@
-{#- The per-engineer KPI of metrics.md at a grain (month -> mart_engineer_kpi, week ->
-    mart_engineer_kpi_weekly). One row per engineer (dim_engineers) and period from the first
-    to the last period with activity, limited to the engineer's employment (hired_on /
-    left_on when known). Rates come with their numerator and denominator so roll-ups can be
-    recomputed exactly (mart_kpi_rollup). -#}
-{% macro marts_engineer_kpi(grain) -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['grain', 'period_start'],
+        on_schema_change='append_new_columns',
+        post_hook="{{ record_incremental_run() }}",
+        indexes=[{'columns': ['grain', 'period_start', 'personnel_no']}],
+    )
+}}
+{#- The per-engineer KPI of metrics.md at both grains (grain = 'month' -> mart_engineer_kpi,
+    'week' -> mart_engineer_kpi_weekly, views over this table). One row per engineer
+    (dim_engineers) and period from the first to the last period with activity, limited to
+    the engineer's employment (hired_on / left_on when known). Rates come with their
+    numerator and denominator so roll-ups can be recomputed exactly (mart_kpi_rollup).
+    Incremental by period: only the periods a changed record can reach are recomputed and
+    replaced, per grain (macros/marts/marts_incremental.sql; a full refresh recomputes all). -#}
+{{ marts_incremental_depends_on() }}
 {%- set shift_types = ['day', 'night', 'duty_day', 'duty_night', 'duty_weekend'] -%}
+{%- for grain in ['month', 'week'] %}
+{%- if not loop.first %}
+union all
+{%- endif %}
+(
 {#- incremental run: the touched periods as literals (macros/marts/marts_incremental.sql) -#}
-{%- set touched = marts_touched(grain) -%}
+{%- set touched = marts_touched(grain) %}
 with
 
 -- tickets deleted from the help desk count nowhere (as in the bonus); not materialized:
@@ -17,7 +34,11 @@ tickets as not materialized (
 
 ticket_points as not materialized (
     select ticket_id, complexity_coef from {{ ref('int_bonus__ticket_points') }}
-    where {{ marts_month_overlaps(touched, 'period_start') }}
+    {%- if touched is not none %}
+    -- the ticket points of the months that overlap a touched period
+    where {% for r in touched.ranges -%}
+        (period_start >= date_trunc('month', '{{ r[0] }}'::date)::date and period_start < '{{ r[1] }}'::date) or {% endfor %}false
+    {%- endif %}
 ),
 
 repeats as (
@@ -250,8 +271,9 @@ final as (
     left join assigned_sites on assigned_sites.personnel_no = spine.personnel_no
     left join assigned_fleet on assigned_fleet.personnel_no = spine.personnel_no
     left join coefficient_sets as cs
-        on {{ marts_in_force('cs', marts_period_last_moment('spine.period_start', grain)) }}
+        on {{ in_force('cs', marts_period_last_moment('spine.period_start', grain)) }}
 )
 
 select * from final
-{%- endmacro %}
+)
+{%- endfor %}
