@@ -42,7 +42,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 setup: $(VENV)/.synced
 	@# the project's own modules too (stale ones are simply re-compiled in memory)
-	@$(PY) -m compileall -q -j 0 warehouse extractors orchestration forecasts bonus_export bonus_reference source_simulator benchmarks >/dev/null || true
+	@$(PY) -m compileall -q -j 0 warehouse extractors orchestration forecasts bonus_export source_simulator benchmarks >/dev/null || true
 
 $(SUPERSET_VENV)/.installed: infra/superset/requirements.txt
 	@command -v uv >/dev/null || python3 -m pip install -q uv

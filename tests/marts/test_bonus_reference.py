@@ -13,8 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from bonus_world import at, coefficients, prices, ticket
-
 from bonus_reference import (
     Coefficient,
     DutyTariff,
@@ -28,6 +26,7 @@ from bonus_reference import (
 )
 from bonus_reference.inputs import event_id
 from bonus_reference.rules import urgency
+from bonus_world import at, coefficients, prices, ticket
 
 D = Decimal
 MARCH = date(2026, 3, 1)

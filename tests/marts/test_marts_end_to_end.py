@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-
 from bonus_reference import BonusLine, compute_bonus, summarise
 from bonus_reference.inputs import event_id
 from bonus_reference.periods import period_of
@@ -37,6 +36,7 @@ from bonus_reference.rules import sla_counts
 from bonus_reference.simulator_truth import world_from_truth
 from bonus_reference.tickets import completion
 from bonus_reference.verify import differences
+
 from warehouse import dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]
