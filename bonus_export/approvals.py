@@ -23,7 +23,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.rows import dict_row
 
-# metrics.md's order of the bonus rules: lines are shown in it.
+# docs/rules.md's order of the bonus rules: lines are shown in it.
 LINE_KINDS = ("ticket_points", "repeat_penalty", "duty_shift", "hourly_work_share", "kpi_multiplier",
               "floor_adjustment")
 

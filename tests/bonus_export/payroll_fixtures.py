@@ -1,7 +1,7 @@
 """Contract-shaped bonus marts and Superset account tables for the payroll tests.
 
 The marts are built by dbt elsewhere; here they are created with exactly the contract
-columns (plus nothing the code may rely on), and calc_hash is computed as metrics.md defines it.
+columns (plus nothing the code may rely on), and calc_hash is computed as docs/rules.md defines it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Line:
 
 
 def calc_hash(lines: list[Line]) -> str:
-    """metrics.md: sha256 of `line_kind|source_event_id|amount` rows sorted in code-point order."""
+    """docs/rules.md: sha256 of `line_kind|source_event_id|amount` rows sorted in code-point order."""
     rows = sorted((ln.line_kind, ln.source_event_id, f"{Decimal(ln.amount_rub):.2f}") for ln in lines)
     return hashlib.sha256("\n".join("|".join(r) for r in rows).encode("utf-8")).hexdigest()
 

@@ -1,4 +1,4 @@
-"""An independent, plain-Python recomputation of the bonus rules of metrics.md.
+"""An independent, plain-Python recomputation of the bonus rules of docs/rules.md.
 
 It shares no code with the dbt marts: it is the second opinion the tests compare the
 warehouse against, to the kopeck. Inputs are simple dataclasses (`inputs.py`); the entry

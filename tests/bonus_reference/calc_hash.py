@@ -1,4 +1,4 @@
-"""calc_hash of metrics.md: sha256 over `line_kind|source_event_id|amount` rows."""
+"""calc_hash of docs/rules.md: sha256 over `line_kind|source_event_id|amount` rows."""
 
 from __future__ import annotations
 

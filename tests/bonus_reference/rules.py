@@ -1,4 +1,4 @@
-"""The six bonus rules of metrics.md, line by line, in Decimal with half-away-from-zero rounding."""
+"""The six bonus rules of docs/rules.md, line by line, in Decimal with half-away-from-zero rounding."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Facts derived from a ticket's status history (metrics.md, "Time and periods")."""
+"""Facts derived from a ticket's status history (docs/rules.md, "Time and periods")."""
 
 from __future__ import annotations
 

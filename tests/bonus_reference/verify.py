@@ -20,7 +20,7 @@ from bonus_reference.simulator_truth import world_from_truth
 
 LineKey = tuple[str, date, str, str]
 
-cli = typer.Typer(add_completion=False, help="Independent bonus recomputation (metrics.md) and checks.")
+cli = typer.Typer(add_completion=False, help="Independent bonus recomputation (docs/rules.md) and checks.")
 
 
 @cli.callback()

@@ -99,7 +99,7 @@ def scalar(db_url: str, sql: str) -> Any:
 
 
 def expected_event_counts(truth: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """Event counts computed straight from the simulator's ground truth (metrics.md rules)."""
+    """Event counts computed straight from the simulator's ground truth (docs/rules.md rules)."""
     history: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
     for h in truth["hd_status_history"]:
         history[int(h["issue_id"])].append((h["changed_at"], int(h["id"]), h["status_code"]))

@@ -1,4 +1,4 @@
-{#- Periods of the KPI, bonus and contract marts (metrics.md "Time and periods"): calendar
+{#- Periods of the KPI, bonus and contract marts (docs/rules.md "Time and periods"): calendar
     months (or ISO weeks, Monday start) in the company time zone. -#}
 
 {#- First day of the period (date) that contains the timestamptz `ts`. grain: month | week -#}

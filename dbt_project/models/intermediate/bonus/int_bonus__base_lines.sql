@@ -11,7 +11,7 @@
 {{ marts_incremental_depends_on() }}
 -- Incremental by period (macros/marts/marts_incremental.sql): the months a record loaded
 -- since the last build can reach are recomputed whole and replace the old lines.
--- Bonus rules 1-4 of metrics.md as lines (ticket_points, repeat_penalty, duty_shift,
+-- Bonus rules 1-4 of docs/rules.md as lines (ticket_points, repeat_penalty, duty_shift,
 -- hourly_work_share), matched and unmatched engineers alike (personnel_no null = unmatched;
 -- mart_bonus_lines keeps the matched ones). Rules 5 and 6 need the period totals and are
 -- added in mart_bonus_lines.

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- Every 1C coefficient (metrics.md codes) pivoted into one column, one row per moment at
+-- Every 1C coefficient (docs/rules.md codes) pivoted into one column, one row per moment at
 -- which any of them changes: the set in force at t is the row with
 -- valid_from <= t < coalesce(valid_to, infinity). A code with no value yet is null.
 {%- set codes = [

@@ -9,7 +9,7 @@
     )
 }}
 -- depends_on: {{ ref('stg_onec__bonus_coefficients') }}
--- Every repeat of a completed ticket T1 (metrics.md rule 2), one row per repeat event:
+-- Every repeat of a completed ticket T1 (docs/rules.md rule 2), one row per repeat event:
 --   * a new ticket T2 on the same site, created after T1's (first) completion and within
 --     `repeat_window_days` (read at T2's creation) of it, sharing an equipment unit with T1, or
 --     with the same work type when T1 has no equipment; T1 is the most recently completed

@@ -15,7 +15,7 @@
 -- depends_on: {{ ref('stg_onec__duty_tariffs') }}
 -- depends_on: {{ ref('stg_onec__service_tariffs') }}
 -- reads {{ source('raw_meta', 'loads') }}
--- Rule 1 (metrics.md): one ticket_points line per completed ticket, every coefficient at
+-- Rule 1 (docs/rules.md): one ticket_points line per completed ticket, every coefficient at
 -- completed_at (the FIRST completion). Kept for every ticket, matched or not, so data quality
 -- can show the money an unmatched engineer would carry; the mart keeps matched ones.
 --

@@ -21,7 +21,7 @@
 -- so the facts downstream (changed_records) pick the same tickets up.
 -- One row per ticket: the issue, its status history (taken_at, completion, reopens),
 -- identities (engineer, client, site, equipment) and the completion points of bonus
--- rule 1 (metrics.md), with `_source_loaded_at`: the newest load of anything the row
+-- rule 1 (docs/rules.md), with `_source_loaded_at`: the newest load of anything the row
 -- is made of (incremental models reprocess a ticket when it moves).
 with
 

@@ -8,7 +8,7 @@
         indexes=[{'columns': ['grain', 'period_start', 'personnel_no']}],
     )
 }}
-{#- The per-engineer KPI of metrics.md at both grains (grain = 'month' -> mart_engineer_kpi,
+{#- The per-engineer KPI of docs/rules.md at both grains (grain = 'month' -> mart_engineer_kpi,
     'week' -> mart_engineer_kpi_weekly, views over this table). One row per engineer
     (dim_engineers) and period from the first to the last period with activity, limited to
     the engineer's employment (hired_on / left_on when known). Rates come with their

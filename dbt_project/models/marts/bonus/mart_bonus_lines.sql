@@ -12,7 +12,7 @@
 -- Incremental by period (macros/marts/marts_incremental.sql): the months a record loaded
 -- since the last build can reach are recomputed whole (rules 5-6 need the whole month) and
 -- replace the old lines; every other month is left as it was.
--- Every rouble of every bonus as a line (metrics.md "Bonus", rules 1-6), one row per
+-- Every rouble of every bonus as a line (docs/rules.md "Bonus", rules 1-6), one row per
 -- (personnel_no, period_start, line_kind, source_event_id). Only engineers matched to a
 -- personnel number; the rest are in dq_unmatched_identities.
 --

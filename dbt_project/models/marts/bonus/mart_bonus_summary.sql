@@ -11,7 +11,7 @@
 -- Incremental by period, as mart_bonus_lines (the same months are recomputed; engineers'
 -- names or teams changing recompute every month).
 -- One row per engineer and period with at least one bonus line: the total (sum of the
--- rounded lines), line counts per kind, and calc_hash (metrics.md): lowercase hex sha256
+-- rounded lines), line counts per kind, and calc_hash (docs/rules.md): lowercase hex sha256
 -- of `line_kind|source_event_id|amount` rows sorted by kind then event id in code-point
 -- order (COLLATE "C") joined by '\n'. The approvals service pins this hash.
 {%- set touched = marts_touched('month') %}

@@ -9,11 +9,11 @@
     )
 }}
 {{ marts_incremental_depends_on() }}
--- Revenue, cost and margin per client and calendar month (metrics.md):
+-- Revenue, cost and margin per client and calendar month (docs/rules.md):
 --   expected_revenue = monthly fees + overage revenue of the client's contracts;
 --   invoiced_revenue = posted, not deletion-marked 1C sales documents of the client dated in the month;
 --   billing_gap = expected - invoiced (work done but not billed yet; hourly work is billed on
---   top and shown as hourly_revenue_rub, outside expected_revenue as metrics.md defines it);
+--   top and shown as hourly_revenue_rub, outside expected_revenue as docs/rules.md defines it);
 --   cost = engineer hours on the client's tickets x the engineer hour cost of the work type
 --   at logged_at + the bonus lines attributed to the client's tickets (ticket points, repeat
 --   penalties, hourly work shares; in the line's period);

@@ -10,7 +10,7 @@
     )
 }}
 -- reads {{ source('raw_meta', 'loads') }}
--- Contracts whose usage reached 80% of the included hours in a month (metrics.md): the
+-- Contracts whose usage reached 80% of the included hours in a month (docs/rules.md): the
 -- account manager should offer extra paid hours. One row per contract and month, with the
 -- moment the running total of used hours first reached 80% (crossed_80_at) and 100%
 -- (crossed_100_at, null if not yet).

@@ -11,7 +11,7 @@
 -- depends_on: {{ ref('int_time_entries_enriched') }}
 -- depends_on: {{ ref('dim_service_tariffs') }}
 -- reads {{ source('raw_meta', 'loads') }}
--- Hours used against hours included, per contract and calendar month (metrics.md
+-- Hours used against hours included, per contract and calendar month (docs/rules.md
 -- "Contracts and profitability"). used_hours = the contract's time entries except
 -- hourly_work (billed by the hour, outside the included hours; shown as hourly_work_hours).
 -- Included hours are per calendar month, never prorated. Traffic light: blue when

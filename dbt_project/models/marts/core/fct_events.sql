@@ -1,5 +1,5 @@
 {#-
-  Every action as one row: the event catalogue of metrics.md. Each entry of
+  Every action as one row: the event catalogue of docs/rules.md. Each entry of
   `event_sources` is one event type: the relation it is read from, a filter, and the SQL
   expressions of the columns it has (missing columns are null). Adding an event type is
   adding an entry (and the staging/intermediate model it reads).

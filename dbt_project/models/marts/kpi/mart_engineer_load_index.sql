@@ -8,7 +8,7 @@
         indexes=[{'columns': ['grain', 'period_start']}],
     )
 }}
--- Engineer load index per engineer and period (metrics.md "Engineer load index"), weekly and
+-- Engineer load index per engineer and period (docs/rules.md "Engineer load index"), weekly and
 -- monthly in one table: `grain` ('week' | 'month') + `period_start`. 100 = as loaded as the
 -- team's median engineer. Active engineers = the engineer-period rows of the KPI mart of that
 -- grain (employed in the period, or with activity in it); each grain is computed by the same

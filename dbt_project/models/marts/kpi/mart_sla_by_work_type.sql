@@ -13,7 +13,7 @@
 -- Incremental by period (macros/marts/marts_incremental.sql, docs/marts.md): the months a
 -- record loaded since the last build can reach are recomputed and replaced, reading only
 -- the tickets completed in them (index on fct_tickets.completed_at).
--- SLA of resolution per work type and month (metrics.md): among tickets completed in the
+-- SLA of resolution per work type and month (docs/rules.md): among tickets completed in the
 -- month with a deadline, the share completed by the deadline. Also per region and team
 -- for the dashboards' filters (rows with team_id / region_code; sum them for the company).
 with
