@@ -35,16 +35,18 @@ def test_definitions_map_sources_to_extractor_assets_and_tests_to_checks() -> No
 
 def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestration.defs.dbt import defs, warehouse_dbt_models
+    from orchestration.resources import WAREHOUSE_KEY, WarehouseResource
 
     ensure_schema(module_db)
-    monkeypatch.setenv("WAREHOUSE_URL", module_db)
+    # The definitions bind the warehouse when they load; a run against another database gets
+    # its own resource (as a deployment would through WAREHOUSE_URL).
     for var in ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DBNAME"):
         monkeypatch.delenv(var, raising=False)
     slice_ = [dg.AssetKey(["staging", "stg_onec__clients"]), dg.AssetKey(["staging", "stg_onec__employees"])]
     result = dg.materialize(
         [warehouse_dbt_models],
         selection=slice_,
-        resources=defs.resources,
+        resources={**defs.resources, WAREHOUSE_KEY: WarehouseResource(url=module_db)},
         raise_on_error=False,
     )
     assert result.success

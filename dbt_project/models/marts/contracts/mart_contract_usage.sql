@@ -19,7 +19,7 @@
 --
 -- Incremental by month (delete+insert on period_start; the full rebuild summed all
 -- 2.5M time entries of `large` twice every night, 2-4 s). A nightly run recomputes the months
--- (macros/marts/marts_contract_usage.sql):
+-- (the query below):
 --   - of the contract time entries loaded since its last build (int_contracts__time_entries,
 --     index on _source_loaded_at) and of the entries deleted since (int_time_entries_enriched);
 --     an entry's logged_at is its month and does not move (corrections change hours);
@@ -30,7 +30,58 @@
 --   - all of them when a contract, client or service tariff was loaded since the cutoff.
 -- The months' hours are then summed through the period_start index. A recomputed month left
 -- without any row comes as one row without row_id, removed by the post-hook.
-{%- set months = contract_usage_touched_months() %}
+{#- The months to recompute, as 'YYYY-MM-DD' strings; none = every month (full build, no
+    recorded run, or a contract, client (1C, help-desk company, registry site) or service
+    tariff loaded since the cutoff: a load that wrote a new version). -#}
+{%- set months = none %}
+{%- if execute and is_incremental() %}
+    {%- set q -%}
+            with wm as (
+                -- the last month of the previous build: its newest stored month
+                select (select max(period_start) from {{ this }}) as old_last
+            ),
+            sales as (
+                select contract_ref, {{ marts_period('doc_date') }} as period_start, sum(amount) as invoiced_revenue_rub
+                from {{ ref('fct_sales') }}
+                where posted and not coalesce(deletion_mark, false) and contract_ref is not null
+                group by 1, 2
+            ),
+            stored_sales as (
+                select contract_ref, period_start, invoiced_revenue_rub from {{ this }}
+                where invoiced_revenue_rub <> 0
+            ),
+            bounds as (
+                select wm.old_last, {{ contract_usage_last_month() }} as new_last from wm
+            )
+            select 'all' from wm
+            where wm.old_last is null or {{ cutoff_literal() }} = '-infinity' or exists (
+                select from {{ source('raw_meta', 'loads') }}
+                where started_at >= {{ cutoff_literal() }} and rows_inserted + rows_vanished > 0
+                  and (source, entity) in (('onec', 'contracts'), ('onec', 'clients'), ('onec', 'service_tariffs'),
+                                           -- a client's name may come from the help desk or the registry
+                                           ('helpdesk', 'companies'), ('registry', 'sites')))
+            union
+            select period_start::text from {{ ref('int_contracts__time_entries') }}
+            where period_start is not null and {{ changed_records() }}
+            union
+            select {{ marts_period('gone.logged_at') }}::text from {{ ref('int_time_entries_enriched') }} as gone
+            where gone.is_deleted and gone.logged_at is not null and {{ changed_records('gone._source_loaded_at') }}
+            union
+            select coalesce(s.period_start, st.period_start)::text
+            from sales as s
+            full join stored_sales as st on st.contract_ref = s.contract_ref and st.period_start = s.period_start
+            where s.invoiced_revenue_rub is distinct from st.invoiced_revenue_rub
+            union
+            select p::date::text
+            from bounds, generate_series(least(old_last, new_last), greatest(old_last, new_last), interval '1 month') as p
+            where old_last is distinct from new_last and old_last is not null and new_last is not null
+    {%- endset -%}
+    {%- set found = run_query(q).columns[0].values() | list -%}
+    {%- if 'all' not in found %}
+        {%- set months = found | sort %}
+        {%- do log('mart_contract_usage months: ' ~ months, info=false) -%}
+    {%- endif %}
+{%- endif %}
 {%- if months is none %}{% set month_filter = 'true' %}
 {%- elif months | length == 0 %}{% set month_filter = 'false' %}
 {%- else %}{% set month_filter = "period_start in ('" ~ months | join("'::date, '") ~ "'::date)" %}
