@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from warehouse.testing import create_database, drop_database, ensure_server
+from tools.testdb import create_database, drop_database, ensure_server
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
