@@ -35,6 +35,7 @@ MAINTENANCE_ENTITIES = EntitySpec("helpdesk", "maintenance_entities", (ID,), (UP
 EQUIPMENTS = EntitySpec("helpdesk", "equipments", (ID,), full_reload=True, description="Equipment units")
 
 ISSUE_READ_AHEAD = 4  # pages of /issues/list fetched ahead of validation
+DERIVE_BATCH = 20_000  # status changes derived from issue versions per committed batch
 
 SPECS = [ISSUES, STATUS_HISTORY, TIME_ENTRIES, EMPLOYEES, COMPANIES, MAINTENANCE_ENTITIES, EQUIPMENTS]
 OKDESK_CURSOR = "issues_load:"
@@ -184,15 +185,22 @@ async def _derive_status_history(ctx: LoadContext) -> None:
     show as one; the rows say `observed_by: poll` (docs/okdesk.md)."""
     done, upto = await _issue_loads_to_read(ctx)
     cur = await ctx.conn.execute(POLLED_CHANGES, {"done": done, "upto": upto})
-    records = []
-    for issue_id, updated_at, updated_text, status, previous in await cur.fetchall():
-        change_id = poll_change_id(int(issue_id), updated_at)
-        payload = {"id": change_id, "issue_id": int(issue_id), "status": status,
-                   "previous_status": None if previous is None else {"code": previous},
-                   "changed_at": updated_text, "updated_at": updated_text, "author": None,
-                   "observed_by": "poll"}
-        records.append(RawRecord((change_id, int(issue_id), updated_at), payload))
-    await ctx.writer.write(records, [], f"{OKDESK_CURSOR}{upto}")
+    while True:
+        # a first load derives one row per issue: written in batches (the ids are deterministic,
+        # so a run that stops half-way converges on the next one); the cursor moves with the last
+        rows = await cur.fetchmany(DERIVE_BATCH)
+        records = []
+        for issue_id, updated_at, updated_text, status, previous in rows:
+            change_id = poll_change_id(int(issue_id), updated_at)
+            payload = {"id": change_id, "issue_id": int(issue_id), "status": status,
+                       "previous_status": None if previous is None else {"code": previous},
+                       "changed_at": updated_text, "updated_at": updated_text, "author": None,
+                       "observed_by": "poll"}
+            records.append(RawRecord((change_id, int(issue_id), updated_at), payload))
+        last = len(rows) < DERIVE_BATCH
+        await ctx.writer.write(records, [], f"{OKDESK_CURSOR}{upto}" if last else None)
+        if last:
+            return
 
 
 async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:

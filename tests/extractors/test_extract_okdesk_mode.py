@@ -116,13 +116,16 @@ def test_status_changes_between_runs_are_observed_once(okdesk_sim, module_db):
     assert not [k for k in _requests(okdesk_sim) if k in NOT_IN_OKDESK]
 
 
-def test_a_rerun_and_a_rederivation_write_nothing_twice(okdesk_sim, module_db):
+def test_a_rerun_and_a_rederivation_write_nothing_twice(okdesk_sim, module_db, monkeypatch):
     before = _changes(module_db)
     again = _ok(extract(sources=["helpdesk"], cfg=okdesk_sim.config(module_db, helpdesk=_settings(okdesk_sim))))
     assert again["raw_helpdesk.status_history"].rows_inserted == 0
     assert again["raw_helpdesk.time_entries"].rows_seen == 0  # no issue changed: none re-read
-    # derived from every stored issue version again (as a run that lost its cursor would):
-    # the same ids and payloads, so nothing is inserted
+    # derived from every stored issue version again (as a run that lost its cursor would), in
+    # batches of 50: the same ids and payloads, so nothing is inserted
+    from extractors.helpdesk import extract as helpdesk_extract
+
+    monkeypatch.setattr(helpdesk_extract, "DERIVE_BATCH", 50)
     with psycopg.connect(module_db) as conn:
         conn.execute("update raw_meta.loads set cursor_after = 'issues_load:0'"
                      " where entity = 'status_history' and cursor_after is not null")
