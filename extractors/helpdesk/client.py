@@ -49,6 +49,16 @@ def format_since(ts: datetime, tz: tzinfo) -> str:
     return ts.astimezone(tz).strftime(SINCE_FORMAT)
 
 
+def okdesk_retry(settings: HelpdeskSettings, retry: RetrySettings) -> RetrySettings:
+    """A real account limits the request rate: okdesk mode paces itself at `max_rps` (the lower
+    of it and EXTRACT_MAX_RPS when both are set), so a first load's per-issue calls do not run
+    into 429s until the retries give up."""
+    if settings.mode != "okdesk" or not settings.max_rps:
+        return retry
+    rate = min(r for r in (settings.max_rps, retry.max_rps) if r > 0)
+    return retry.model_copy(update={"max_rps": rate})
+
+
 PageCheck = Callable[[list[Any]], list[Any]]
 
 
@@ -74,6 +84,7 @@ class HelpdeskClient:
     ):
         self.settings = settings
         self.tz = tz
+        retry = okdesk_retry(settings, retry or RetrySettings())
         self.http = SourceHttp(
             "helpdesk",
             settings.url.rstrip("/") + "/api/v1",

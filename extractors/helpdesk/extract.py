@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -24,7 +25,7 @@ ISSUE_ID = Column("issue_id", "bigint")
 
 ISSUES = EntitySpec("helpdesk", "issues", (ID,), (UPDATED,), description="Help-desk tickets, one row per version")
 STATUS_HISTORY = EntitySpec("helpdesk", "status_history", (ID,), (ISSUE_ID, UPDATED),
-                            description="Ticket status changes (extension feed)")
+                            description="Ticket status changes (extension feed, or observed by polling in okdesk mode)")
 TIME_ENTRIES = EntitySpec("helpdesk", "time_entries", (ID,), (ISSUE_ID, UPDATED),
                           description="Logged work (extension feed, or per issue in okdesk mode)")
 EMPLOYEES = EntitySpec("helpdesk", "employees", (ID,), full_reload=True, description="Help-desk employees")
@@ -34,6 +35,7 @@ MAINTENANCE_ENTITIES = EntitySpec("helpdesk", "maintenance_entities", (ID,), (UP
 EQUIPMENTS = EntitySpec("helpdesk", "equipments", (ID,), full_reload=True, description="Equipment units")
 
 ISSUE_READ_AHEAD = 4  # pages of /issues/list fetched ahead of validation
+DERIVE_BATCH = 20_000  # status changes derived from issue versions per committed batch
 
 SPECS = [ISSUES, STATUS_HISTORY, TIME_ENTRIES, EMPLOYEES, COMPANIES, MAINTENANCE_ENTITIES, EQUIPMENTS]
 OKDESK_CURSOR = "issues_load:"
@@ -145,8 +147,60 @@ async def _load_id_feed(
 
 
 async def load_status_history(ctx: LoadContext, client: HelpdeskClient) -> None:
-    await _load_id_feed(ctx, client, "/issues/status_history", m.StatusChange,
-                        lambda o: (o["id"], o["issue_id"], o["updated_at"]))
+    if client.settings.mode == "okdesk":
+        await _derive_status_history(ctx)
+    else:
+        await _load_id_feed(ctx, client, "/issues/status_history", m.StatusChange,
+                            lambda o: (o["id"], o["issue_id"], o["updated_at"]))
+
+
+def poll_change_id(issue_id: int, updated_at: datetime) -> int:
+    """The id of the status change seen in the issue version (issue_id, updated_at): the same on
+    every run (a re-run stores nothing twice) and negative, so it can never take the id of a
+    change a source's own history sends."""
+    key = f"{issue_id}@{updated_at.astimezone(UTC).isoformat()}".encode()
+    return -(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 2) - 1
+
+
+# Each issue version loaded in (done, upto] against the version stored just before it (by
+# updated_at, from any load): a first version, or one whose status code differs, is a change.
+POLLED_CHANGES = """
+select n.id, n.updated_at, n.payload->>'updated_at', n.payload->'status', prev.payload->'status'->>'code'
+from (select distinct on (id, updated_at) id, updated_at, payload
+      from raw_helpdesk.issues where _load_id > %(done)s and _load_id <= %(upto)s
+      order by id, updated_at, _load_id) as n
+left join lateral (
+    select p.payload from raw_helpdesk.issues as p
+    where p.id = n.id and p.updated_at < n.updated_at
+    order by p.updated_at desc, p._load_id desc limit 1) as prev on true
+where prev.payload is null or prev.payload->'status'->>'code' is distinct from n.payload->'status'->>'code'
+order by n.id, n.updated_at
+"""
+
+
+async def _derive_status_history(ctx: LoadContext) -> None:
+    """Plain Okdesk has no status history method: a change is what the polled issue versions
+    show (raw_helpdesk.issues keeps every version). The moment is the version's updated_at, so
+    it is the latest the change can have happened, not when it did; two changes between polls
+    show as one; the rows say `observed_by: poll` (docs/okdesk.md)."""
+    done, upto = await _issue_loads_to_read(ctx)
+    cur = await ctx.conn.execute(POLLED_CHANGES, {"done": done, "upto": upto})
+    while True:
+        # a first load derives one row per issue: written in batches (the ids are deterministic,
+        # so a run that stops half-way converges on the next one); the cursor moves with the last
+        rows = await cur.fetchmany(DERIVE_BATCH)
+        records = []
+        for issue_id, updated_at, updated_text, status, previous in rows:
+            change_id = poll_change_id(int(issue_id), updated_at)
+            payload = {"id": change_id, "issue_id": int(issue_id), "status": status,
+                       "previous_status": None if previous is None else {"code": previous},
+                       "changed_at": updated_text, "updated_at": updated_text, "author": None,
+                       "observed_by": "poll"}
+            records.append(RawRecord((change_id, int(issue_id), updated_at), payload))
+        last = len(rows) < DERIVE_BATCH
+        await ctx.writer.write(records, [], f"{OKDESK_CURSOR}{upto}" if last else None)
+        if last:
+            return
 
 
 async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:
@@ -157,15 +211,23 @@ async def load_time_entries(ctx: LoadContext, client: HelpdeskClient) -> None:
                             lambda o: (o["id"], o["issue_id"], o["updated_at"]))
 
 
-async def _load_time_entries_per_issue(ctx: LoadContext, client: HelpdeskClient) -> None:
-    """Plain Okdesk: GET /issues/{id}/time_entries for every issue changed since the last such load."""
+async def _issue_loads_to_read(ctx: LoadContext) -> tuple[int, int]:
+    """The issues loads (done, upto] a load that follows the issues reads: after the last one
+    it read, up to the newest finished issues load (a running one may still commit rows under
+    its id; they are read once it has finished)."""
     done = 0
     if ctx.cursor_before and ctx.cursor_before.startswith(OKDESK_CURSOR):
         done = int(ctx.cursor_before.removeprefix(OKDESK_CURSOR))
     cur = await ctx.conn.execute(
-        "select coalesce(max(_load_id), 0) from raw_helpdesk.issues"
-    )
-    upto = int((await cur.fetchone())[0])  # type: ignore[index]
+        "select coalesce(max(load_id), 0) from raw_meta.loads"
+        " where source = 'helpdesk' and entity = 'issues' and status <> 'running'")
+    upto = max(done, int((await cur.fetchone())[0]))  # type: ignore[index]
+    return done, upto
+
+
+async def _load_time_entries_per_issue(ctx: LoadContext, client: HelpdeskClient) -> None:
+    """Plain Okdesk: GET /issues/{id}/time_entries for every issue changed since the last such load."""
+    done, upto = await _issue_loads_to_read(ctx)
     cur = await ctx.conn.execute(
         "select distinct id from raw_helpdesk.issues where _load_id > %s and _load_id <= %s order by id",
         (done, upto),

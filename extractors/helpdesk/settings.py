@@ -13,7 +13,12 @@ class HelpdeskSettings(BaseSettings):
 
     url: str = Field("http://127.0.0.1:8070/helpdesk", description="base URL without /api/v1")
     api_token: SecretStr = SecretStr("demo-helpdesk-token")
-    mode: Literal["feeds", "okdesk"] = "feeds"
+    mode: Literal["feeds", "okdesk"] = Field(
+        "feeds", description="feeds: our relay's extension feeds (status history, time entries); okdesk: only"
+        " documented Okdesk methods (status changes derived from the polled issue versions, docs/okdesk.md)")
+    max_rps: float = Field(
+        5.0, ge=0, description="okdesk mode: requests per second to the account (under its limit); 0 = unlimited;"
+        " EXTRACT_MAX_RPS, when set, applies too (the lower of the two wins)")
     issues_page_size: int = Field(50, ge=1, le=50)
     list_page_size: int = Field(100, ge=1, le=100)
     lookback_minutes: int = Field(60, ge=0, description="re-read window of the id-paged incremental feeds")

@@ -9,8 +9,9 @@ from extractors.helpdesk.settings import HelpdeskSettings
 
 
 def _okdesk(settings: HelpdeskSettings) -> bool:
-    # okdesk mode reads time entries per issue changed by this run; the feeds mode reads them
-    # from their own feed, so everything runs at once
+    # okdesk mode reads time entries per issue changed by this run and derives status changes
+    # from the issue versions it loaded; the feeds mode reads both from their own feeds, so
+    # everything runs at once
     return settings.mode == "okdesk"
 
 
@@ -19,7 +20,8 @@ SOURCE = SourceSpec(
     description="Help desk (Okdesk API v1)",
     entities=(
         Entity(x.ISSUES, x.load_issues, own_process=True),
-        Entity(x.STATUS_HISTORY, x.load_status_history, own_process=True),
+        Entity(x.STATUS_HISTORY, x.load_status_history, after=("issues",), after_applies=_okdesk,
+               own_process=True),
         Entity(x.TIME_ENTRIES, x.load_time_entries, after=("issues",), after_applies=_okdesk, own_process=True),
         Entity(x.EMPLOYEES, x.load_employees),
         Entity(x.COMPANIES, x.load_companies),

@@ -1,4 +1,5 @@
-"""``python -m source_simulator.servers --world PATH [--host] [--port] [--now ISO] [--faults LIST]``"""
+"""``python -m source_simulator.servers --world PATH [--host] [--port] [--now ISO] [--faults LIST]
+[--helpdesk-dialect relay|okdesk]``"""
 
 from __future__ import annotations
 
@@ -29,10 +30,20 @@ def serve(
         help="comma-separated fault modes: rate_limit,server_error,slow,garbled,malformed,duplicates,moving")] = None,
     fault_rate: Annotated[float | None, typer.Option(help="share of requests/pages hit, 0..1")] = None,
     fault_seed: Annotated[int | None, typer.Option()] = None,
+    helpdesk_dialect: Annotated[str | None, typer.Option(
+        help="relay (our extension feeds) or okdesk (only documented Okdesk methods); default SIM_HELPDESK_DIALECT"
+        " or relay")] = None,
     log_level: Annotated[str, typer.Option()] = "warning",
 ) -> None:
     """Serve the four sources of one world store over HTTP."""
-    settings = ServerSettings()
+    try:
+        settings = ServerSettings()
+        if helpdesk_dialect is not None:
+            settings = ServerSettings.model_validate({**settings.model_dump(by_alias=True),
+                                                      "SIM_HELPDESK_DIALECT": helpdesk_dialect})
+    except ValidationError as exc:
+        print(f"source simulator: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
     try:
         config = FaultConfig(
             modes=faults if faults is not None else settings.sim_faults,  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from . import control, helpdesk, onec, registry, schedule
 from .context import SimClock, SimContext, company_zone
 from .errors import install_handlers
 from .faults import FaultConfig, FaultState
-from .middleware import FaultMiddleware
+from .middleware import FaultMiddleware, RequestCountMiddleware
 from .settings import ServerSettings
 from .timefmt import parse_utc, to_store
 from .world import World
@@ -35,6 +35,9 @@ def create_app(world_path: str | Path, *, now: str | None = None, faults: FaultC
                                tz=company_zone(settings, world.meta), default_now=default_now)
     install_handlers(app)
     app.add_middleware(FaultMiddleware)
+    app.add_middleware(RequestCountMiddleware)  # outermost: requests a fault answers count too
     for module in (control, helpdesk, schedule, onec, registry):
         app.include_router(module.router)
+    # the routes as declared (path templates), in the order they are matched: the request counter's keys
+    app.state.source_routes = [r for m in (helpdesk, schedule, onec, registry) for r in m.router.routes]
     return app

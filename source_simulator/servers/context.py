@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,27 @@ class SimClock:
 
 
 @dataclass
+class RequestCounts:
+    """Requests served per ``METHOD path-template`` (``GET /helpdesk/api/v1/issues/{issue_id}``;
+    a path no route declares counts as itself), so tests can prove which methods were called."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self.counts[key] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self.counts.items()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+
+@dataclass
 class SimContext:
     world: World
     clock: SimClock
@@ -56,6 +78,7 @@ class SimContext:
     settings: ServerSettings
     tz: ZoneInfo
     default_now: str
+    requests: RequestCounts = field(default_factory=RequestCounts)
 
 
 def ctx(request: Request) -> SimContext:

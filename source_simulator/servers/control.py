@@ -1,4 +1,4 @@
-"""Control endpoints of the simulator (not part of any source): clock, faults, health."""
+"""Control endpoints of the simulator (not part of any source): clock, faults, request counts, health."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def _problem(status: int, message: Any) -> Response:
 def health(request: Request) -> Response:
     c = ctx(request)
     return json_response({"status": "ok", "world": str(c.world.path), "profile": c.world.meta.get("profile"),
-                          "now": c.clock.get(), "faults": c.faults.config.modes})
+                          "now": c.clock.get(), "faults": c.faults.config.modes,
+                          "helpdesk_dialect": c.settings.sim_helpdesk_dialect})
 
 
 @router.get("/clock")
@@ -97,3 +98,16 @@ async def set_faults(request: Request) -> Response:
 @router.get("/faults/injected")
 def injected(request: Request) -> Response:
     return json_response([asdict(i) for i in ctx(request).faults.injected()])
+
+
+@router.get("/requests")
+def get_requests(request: Request) -> Response:
+    """Source requests served since the start (or the last reset), per method and path template."""
+    counts = ctx(request).requests.snapshot()
+    return json_response({"counts": counts, "total": sum(counts.values())})
+
+
+@router.delete("/requests")
+def reset_requests(request: Request) -> Response:
+    ctx(request).requests.reset()
+    return json_response({"counts": {}, "total": 0})

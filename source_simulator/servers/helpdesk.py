@@ -1,4 +1,7 @@
-"""Help desk: the Okdesk API v1 subset of sources.md §1 under ``/helpdesk/api/v1``."""
+"""Help desk: the Okdesk API v1 subset of sources.md §1 under ``/helpdesk/api/v1``.
+
+Two dialects (SIM_HELPDESK_DIALECT): ``relay`` adds our extension feeds and clamps oversize
+pages; ``okdesk`` serves only what Okdesk documents and answers its errors."""
 
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ from .timefmt import parse_helpdesk_filter
 router = APIRouter(prefix="/helpdesk/api/v1")
 ISSUES_MAX_PAGE = 50
 LIST_MAX_PAGE = 100
+# Okdesk refuses a page over 100 rows on every list with a validation error (the relay dialect
+# clamps instead: ISSUES_MAX_PAGE on the issues list, LIST_MAX_PAGE on the id lists)
+OKDESK_MAX_PAGE = 100
+OKDESK_PAGE_ERROR = "должно быть меньше или равно 100"
 AS_OF = P.AS_OF
 
 
@@ -33,6 +40,25 @@ def _auth(request: Request) -> SimContext:
     if token != c.settings.helpdesk_api_token:
         raise HelpdeskError(401, "api_token is invalid")
     return c
+
+
+def _okdesk(c: SimContext) -> bool:
+    return c.settings.sim_helpdesk_dialect == "okdesk"
+
+
+def _page_size(request: Request, c: SimContext, relay_cap: int) -> int:
+    if _okdesk(c):
+        size = int_param(request, "page[size]", min(relay_cap, OKDESK_MAX_PAGE), _err, minimum=1) or 1
+        if size > OKDESK_MAX_PAGE:
+            raise _err(400, OKDESK_PAGE_ERROR, "page[size]")
+        return size
+    return min(int_param(request, "page[size]", relay_cap, _err, minimum=1) or 1, relay_cap)
+
+
+def _extension(request: Request, c: SimContext) -> None:
+    """Our extension feeds do not exist in Okdesk: its answer for an unknown method."""
+    if _okdesk(c):
+        raise HelpdeskError(404, f"no such endpoint: {request.url.path.removeprefix('/helpdesk')}")
 
 
 def _since(request: Request, c: SimContext) -> str | None:
@@ -58,7 +84,7 @@ def _direction(request: Request, name: str) -> bool:
 def issues_list(request: Request) -> Response:
     c = _auth(request)
     number = int_param(request, "page[number]", 1, _err, minimum=1) or 1
-    size = min(int_param(request, "page[size]", ISSUES_MAX_PAGE, _err, minimum=1) or 1, ISSUES_MAX_PAGE)
+    size = _page_size(request, c, ISSUES_MAX_PAGE)
     field = request.query_params.get("sorting[field]", "updated_at")
     if field != "updated_at":
         raise _err(400, f"only updated_at is supported, got {field!r}", "sorting[field]")
@@ -108,7 +134,7 @@ def _from_id_page(c: SimContext, request: Request, table: str, *, since_column: 
                   ) -> tuple[list[sqlite3.Row], Callable[[], sqlite3.Row | None], str]:
     """One page of ``table`` in id order after ``page[from_id]`` (exclusive), as of the clock;
     also how to read the row the previous page ended with (for the ``duplicates`` fault)."""
-    size = min(int_param(request, "page[size]", LIST_MAX_PAGE, _err, minimum=1) or 1, LIST_MAX_PAGE)
+    size = _page_size(request, c, LIST_MAX_PAGE)
     from_id = int_param(request, "page[from_id]", None, _err)
     forward = _direction(request, "page[direction]")
     since = _since(request, c) if since_column else None
@@ -132,8 +158,10 @@ def _from_id_page(c: SimContext, request: Request, table: str, *, since_column: 
 
 
 def _list(request: Request, table: str, entity: str, build: Callable[[SimContext, list[sqlite3.Row], str],
-          list[dict[str, Any]]], since_column: str | None = None) -> Response:
+          list[dict[str, Any]]], since_column: str | None = None, *, extension: bool = False) -> Response:
     c = _auth(request)
+    if extension:
+        _extension(request, c)
     rows, previous, now = _from_id_page(c, request, table, since_column=since_column)
     items = build(c, rows, now)
 
@@ -149,13 +177,14 @@ def _list(request: Request, table: str, entity: str, build: Callable[[SimContext
 @router.get("/issues/status_history")
 def status_history(request: Request) -> Response:
     return _list(request, "hd_status_history", "status_history",
-                 lambda c, rows, now: [P.status_change(r, c.tz) for r in rows], "updated_at")
+                 lambda c, rows, now: [P.status_change(r, c.tz) for r in rows], "updated_at", extension=True)
 
 
 @router.get("/time_entries/list")
 def time_entries_list(request: Request) -> Response:
     return _list(request, "hd_time_entries", "time_entries",
-                 lambda c, rows, now: P.time_entries(c.world, rows, now, c.tz, feed=True), "updated_at")
+                 lambda c, rows, now: P.time_entries(c.world, rows, now, c.tz, feed=True), "updated_at",
+                 extension=True)
 
 
 @router.get("/employees/list")

@@ -1,5 +1,6 @@
-"""Error faults applied in front of every JSON source (help desk, schedule JSON, 1C): a plain
-ASGI middleware, so that pages that are not faulted pass through untouched."""
+"""Plain ASGI middlewares in front of the sources: error faults on every JSON source (help desk,
+schedule JSON, 1C), so that pages that are not faulted pass through untouched; and the request
+counter (GET /_sim/requests)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from typing import Any
 
 from starlette.requests import Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import SimContext, request_key
@@ -64,3 +66,27 @@ class FaultMiddleware:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": start.get("status", 500), "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class RequestCountMiddleware:
+    """Counts every source request (faulted ones too) under its route's path template; a
+    catch-all route (``{rest:path}``) counts the path itself, so a call of a method the
+    source does not have is visible by name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/_sim/"):
+            c: SimContext = scope["app"].state.sim
+            c.requests.add(f"{scope['method']} {_template(scope)}")
+        await self.app(scope, receive, send)
+
+
+def _template(scope: Scope) -> str:
+    for route in scope["app"].state.source_routes:
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            path = getattr(route, "path", scope["path"])
+            return scope["path"] if ":path}" in path else path
+    return scope["path"]

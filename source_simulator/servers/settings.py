@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,5 +26,9 @@ class ServerSettings(BaseSettings):
     sim_faults: str = Field(default="", alias="SIM_FAULTS")
     sim_fault_rate: float = Field(default=0.2, alias="SIM_FAULT_RATE")
     sim_fault_seed: int = Field(default=7, alias="SIM_FAULT_SEED")
+    # Which help desk the server plays: `relay` serves our extension feeds (/issues/status_history,
+    # /time_entries/list) and clamps oversize pages; `okdesk` serves only methods Okdesk
+    # documents and answers what Okdesk answers (404 for the feeds, 400 for a page over 100).
+    sim_helpdesk_dialect: Literal["relay", "okdesk"] = Field(default="relay", alias="SIM_HELPDESK_DIALECT")
     # Size of the LRU cache of ordered key lists (one entry per (listing, filter, clock)).
     sim_key_cache_entries: int = Field(default=16, alias="SIM_KEY_CACHE_ENTRIES")
