@@ -88,7 +88,7 @@ test: setup dbt-parse superset-venv chromium warehouse
 
 # make bench [BENCH_PROFILE=large|demo|tiny]: figures and ratios, benchmarks/results.json.
 BENCH_PROFILE ?= large
-bench: setup superset-venv warehouse
+bench: setup dbt-parse superset-venv warehouse
 	$(PY) -m benchmarks.run --profile $(BENCH_PROFILE) $(BENCH_ARGS)
 
 lint: setup

@@ -37,8 +37,8 @@ from extractors.onec.settings import OnecSettings  # noqa: E402
 from extractors.registry.settings import RegistrySettings  # noqa: E402
 from extractors.run import SOURCES, ExtractConfig, ensure_schema, extract  # noqa: E402
 from extractors.schedule.settings import ScheduleSettings  # noqa: E402
+from tools.testdb import create_database, drop_database, ensure_server  # noqa: E402
 from warehouse import libpq_url  # noqa: E402
-from warehouse.testing import create_database, drop_database, ensure_server  # noqa: E402
 
 
 def _world(profile: str) -> Path:
@@ -146,7 +146,7 @@ def run(profile: str = "tiny", base_url: str | None = None) -> dict[str, Any]:
         ensure_schema(db_url)
         if base_url:
             return _measure(profile, base_url, db_url)
-        from source_simulator.servers.testing import running_server
+        from tools.simulator_server import running_server
 
         with running_server(_world(profile)) as base:
             return _measure(profile, base, db_url)

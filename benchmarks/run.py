@@ -127,8 +127,8 @@ def pipeline(env: dict[str, str], *, incremental: bool) -> list[Stage]:
 def direct_path(world: Path, server: str, profile: str) -> tuple[list[Stage], list[Stage]]:
     """The full and the nightly work without Dagster, on a database and simulator of their own
     (the simulator's clock is per server: this one starts at the world's day again)."""
-    from source_simulator.servers.testing import running_server
-    from warehouse.testing import create_database, drop_database
+    from tools.simulator_server import running_server
+    from tools.testdb import create_database, drop_database
 
     db_url = create_database(server, prefix=f"bench_{profile}_direct")
     try:
@@ -157,8 +157,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     sys.path.insert(0, str(ROOT))
-    from source_simulator.servers.testing import running_server
-    from warehouse.testing import create_database, drop_database, ensure_server
+    from tools.simulator_server import running_server
+    from tools.testdb import create_database, drop_database, ensure_server
 
     bench_started = time.perf_counter()
     world, gen_stage = world_path(args.profile)

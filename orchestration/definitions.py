@@ -25,4 +25,4 @@ def _area_definitions() -> list[dg.Definitions]:
     return found
 
 
-defs = dg.Definitions.merge(*_area_definitions()) if _area_definitions() else dg.Definitions()
+defs = dg.Definitions.merge(*_area_definitions())

@@ -11,9 +11,18 @@ import os
 
 import pytest
 
-from warehouse.testing import create_database, drop_database, ensure_server
+from tools.testdb import create_database, drop_database, ensure_server
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The Dagster definitions read a prepared dbt manifest (`make dbt-parse`); a test run right
+    after editing a model re-parses first, as `make test` would."""
+    from orchestration.dbt_manifest import manifest_is_stale, prepare_manifest
+
+    if manifest_is_stale():
+        prepare_manifest()
 
 
 @pytest.fixture(scope="session")

@@ -44,3 +44,36 @@ def test_every_pipeline_job_forks_its_steps_from_a_preloading_forkserver():
         executor = defs.resolve_job_def(name).executor_def
         assert executor.name == "forkserver_multiprocess", name
     assert "orchestration.definitions" in PRELOAD and "orchestration.sources.gx_import" in PRELOAD
+
+
+def test_definitions_load_with_no_environment_and_run_nothing(tmp_path):
+    """Loading the code location (what every step process and the UI do) reads the prepared
+    manifest: no `dbt parse`, no other process, no setting needed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = tmp_path / "probe.py"
+    # a library's own probe (Dagster's vendored croniter asks `file` for the architecture) is
+    # not the project's doing; a process the project's code or dbt starts is
+    probe.write_text(
+        "import subprocess, sys, traceback\n"
+        "started = []\n"
+        "real_init = subprocess.Popen.__init__\n"
+        "def watch(self, args, *a, **k):\n"
+        "    frames = [f.filename for f in traceback.extract_stack()[:-1]]\n"
+        "    caller = next(f for f in reversed(frames) if not f.startswith(sys.base_prefix))\n"
+        "    if 'site-packages' not in caller or 'dbt' in str(args):\n"
+        "        started.append(args)\n"
+        "    return real_init(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = watch\n"
+        "import dagster as dg\n"
+        "from orchestration.definitions import defs\n"
+        "dg.Definitions.validate_loadable(defs)\n"
+        "print('started', started)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(probe)], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "started []"

@@ -158,8 +158,8 @@ def main() -> None:
 
     from benchmarks.run import source_env
     from source_simulator.generator import generate
-    from source_simulator.servers.testing import running_server
-    from warehouse.testing import create_database, drop_database, ensure_server
+    from tools.simulator_server import running_server
+    from tools.testdb import create_database, drop_database, ensure_server
 
     world = ROOT / ".local" / "sim" / args.profile / "world.sqlite"
     work_world = out / "world"

@@ -7,7 +7,7 @@ dagster-home:
 
 # make run: what the nightly schedule does, once, against the configured sources
 # (with no source settings: the local simulator, started here).
-run: warehouse dagster-home simulator-up
+run: dbt-parse warehouse dagster-home simulator-up
 	$(PY) -m orchestration.run full_pipeline
 
 # The payroll schema is migrated first so that the bonus dashboards' approval status has its

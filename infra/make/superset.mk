@@ -2,11 +2,12 @@
 #   make superset         init the metadata, start the server, import the bundle, roles, users, RLS
 #   make superset-export  export the current dashboards back into superset_assets/bundle/
 #   make superset-stop    stop the server
+#   make screenshots      pictures of every dashboard of the running demo into docs/img/
 SUPERSET_PORT ?= 8088
 SUPERSET_URL ?= http://127.0.0.1:$(SUPERSET_PORT)
 export SUPERSET_URL
 
-.PHONY: superset superset-init superset-start superset-load superset-export superset-stop superset-check
+.PHONY: superset superset-init superset-start superset-load superset-export superset-stop superset-check screenshots
 
 superset-init: superset-venv
 	@mkdir -p .local/log
@@ -27,6 +28,9 @@ superset-export: setup
 
 superset-check: setup
 	@$(PY) -m superset_assets.loader check
+
+screenshots: setup chromium
+	@$(PY) -m tools.superset.screenshots
 
 superset-stop:
 	@infra/services.sh stop superset

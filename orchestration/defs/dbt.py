@@ -5,19 +5,14 @@ extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model n
 e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups follow the
 schema (`dbt_staging`, `dbt_intermediate`, `dbt_marts`).
 
-The manifest is prepared by `make dbt-parse` (or on first import here, with `dbt parse`),
-so the definitions load without a database.
+The manifest is prepared by `make dbt-parse` (orchestration/dbt_manifest.py; under `dagster
+dev` on load), so the definitions load without a database and without running anything.
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
 
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -30,57 +25,21 @@ from dagster_dbt import (
 )
 
 import warehouse
+from orchestration.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT_DIR, prepare_manifest
 from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
-ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = ROOT / "dbt_project"
-# the dbt of this interpreter's environment (the venv), whether or not it is on PATH
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def prepare_manifest() -> Path:
-    """`dbt parse` (what `make dbt-parse` does; no database), written to a private target
-    directory and moved into target/manifest.json in one step, so a process loading the
-    definitions at the same moment never reads half a manifest."""
-    env = {**os.environ, **warehouse.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    target = dbt_project.manifest_path.parent
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as private:
-        partial = target / "partial_parse.msgpack"  # dbt's parse cache: reuse it, keep it
-        if partial.exists():
-            shutil.copy2(partial, Path(private) / partial.name)
-        done = subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", private],
-            env=env, capture_output=True, text=True, check=False,
-        )
-        parsed = Path(private) / "manifest.json"
-        if done.returncode != 0 or not parsed.exists():
-            raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{done.stdout}\n{done.stderr}")
-        os.replace(parsed, dbt_project.manifest_path)
-        if (Path(private) / partial.name).exists():
-            os.replace(Path(private) / partial.name, partial)
-    return dbt_project.manifest_path
-
-
-def manifest_is_stale() -> bool:
-    """No manifest, or a model/macro/YAML file newer than it."""
-    if not dbt_project.manifest_path.exists():
-        return True
-    built = dbt_project.manifest_path.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", *DBT_PROJECT_DIR.joinpath("models").rglob("*"),
-               *DBT_PROJECT_DIR.joinpath("macros").rglob("*")]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
-
-
-# like DbtProject.prepare_if_dev(), with the venv's dbt: re-parse under `dagster dev`, and
-# whenever the manifest is missing or older than the project's files
-if os.environ.get("DAGSTER_IS_DEV_CLI") or manifest_is_stale():
-    prepare_manifest()
+# Like DbtProject.prepare_if_dev(): `dagster dev` re-parses (with the venv's dbt) so that edits
+# show at once; everywhere else loading the definitions runs nothing, and the manifest is
+# prepared beforehand by `make dbt-parse` (a prerequisite of demo, run, test and bench).
+if os.environ.get("DAGSTER_IS_DEV_CLI"):
+    prepare_manifest(dbt_project.manifest_path)
+elif not dbt_project.manifest_path.exists():
+    raise RuntimeError(f"no dbt manifest at {dbt_project.manifest_path}: run `make dbt-parse` first")
 
 
 def asset_key_for(props: Mapping[str, Any]) -> dg.AssetKey:

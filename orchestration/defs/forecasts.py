@@ -6,11 +6,11 @@ forecasts/capacity_plan   <- weekly_forecast, dbt fct_shifts
 check prophet_beats_baselines on forecast_accuracy; schedule: Mondays 06:00 company time.
 """
 
-import importlib
 from collections.abc import Iterator
 
 import dagster as dg
 from dagster import AssetExecutionContext
+from dagster_dbt import get_asset_key_for_model
 
 from forecasts.run import (
     forecast_all,
@@ -22,6 +22,7 @@ from forecasts.run import (
 )
 from forecasts.series import load_series
 from forecasts.settings import ForecastSettings
+from orchestration.defs.dbt import warehouse_dbt_models
 from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
 from warehouse.settings import shared
 
@@ -29,18 +30,8 @@ GROUP = "forecasts"
 
 
 def dbt_key(model: str) -> dg.AssetKey:
-    """The asset key the dbt area gives `model` (any key ending in the model's name), else the
-    dagster-dbt default for a model in schema `marts`. Loads with or without the dbt area."""
-    try:
-        area = importlib.import_module("orchestration.defs.dbt")
-        for item in getattr(area, "defs", dg.Definitions()).assets or []:
-            if isinstance(item, dg.AssetsDefinition):
-                for key in item.keys:
-                    if key.path[-1] == model:
-                        return key
-    except Exception:  # the dbt area is missing or broken: its own test says so
-        pass
-    return dg.AssetKey(["marts", model])
+    """The asset key of a dbt model, as the dbt area's translator gives it (dagster-dbt)."""
+    return get_asset_key_for_model([warehouse_dbt_models], model)
 
 
 def key(name: str) -> dg.AssetKey:

@@ -32,7 +32,7 @@ def sim_base(dbt_tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """A simulator server over a private copy of the tiny world (its clock is ours)."""
     import shutil
 
-    from source_simulator.servers.testing import running_server
+    from tools.simulator_server import running_server
 
     world = tmp_path_factory.mktemp("dbt_world") / "world.sqlite"
     shutil.copy(dbt_tiny_world, world)

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from dbt_helpers import Dbt, extract_all, rows, scalar
 
-from source_simulator.servers.testing import running_server
+from tools.simulator_server import running_server
 
 DQ = ["dq_grey_zones", "dq_shift_activity", "dq_source_freshness", "dq_unmatched_identities"]
 SELECT = ["--select", "+dq_grey_zones", "+dq_source_freshness", "+dq_unmatched_identities"]

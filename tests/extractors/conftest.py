@@ -23,8 +23,8 @@ from extractors.onec.settings import OnecSettings
 from extractors.registry.settings import RegistrySettings
 from extractors.run import ExtractConfig
 from extractors.schedule.settings import ScheduleSettings
-from source_simulator.servers.testing import running_server
 from source_simulator.truth import truth_frames
+from tools.simulator_server import running_server
 
 FAST_RETRY = RetrySettings(
     attempts=12, total_timeout_s=60, wait_initial_s=0.01, wait_max_s=0.2, wait_jitter_s=0.01,

@@ -73,7 +73,7 @@ class Chain:
         self.truths = 0
 
     def extract(self, now: datetime) -> None:
-        from source_simulator.servers.testing import running_server
+        from tools.simulator_server import running_server
 
         with running_server(self.world, "--now", _iso(now)) as base:
             env = {

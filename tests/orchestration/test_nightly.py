@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from source_simulator.generator import generate
-from source_simulator.servers.testing import running_server
+from tools.simulator_server import running_server
 from warehouse import dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]

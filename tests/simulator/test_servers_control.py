@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from source_simulator.servers import sample_world
-from source_simulator.servers.testing import running_server
+from tools.simulator_server import running_server
 
 HD = {"api_token": "demo-helpdesk-token"}
 SCHEDULE = {"Authorization": "Bearer demo-schedule-token"}

@@ -11,8 +11,8 @@ import pytest
 
 from source_simulator.servers import sample_world
 from source_simulator.servers.faults import MALFORMED_ID_BASE, MALFORMED_UUID_PREFIX
-from source_simulator.servers.testing import running_server
 from source_simulator.store import as_of_clause
+from tools.simulator_server import running_server
 
 HD = {"api_token": "demo-helpdesk-token"}
 SCHEDULE = {"Authorization": "Bearer demo-schedule-token"}

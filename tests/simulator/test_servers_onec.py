@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from source_simulator.servers import sample_world
-from source_simulator.servers.testing import running_server
 from source_simulator.store import as_of_clause
+from tools.simulator_server import running_server
 
 AUTH = ("odata", "odata")
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"

@@ -12,8 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from source_simulator.servers import sample_world
-from source_simulator.servers.testing import running_server
 from source_simulator.store import as_of_clause
+from tools.simulator_server import running_server
 
 AUTH = {"Authorization": "Bearer demo-schedule-token"}
 SHIFT_FIELDS = {"id", "personnel_no", "email", "shift_type", "planned_start", "planned_end", "actual_start",

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 
 from source_simulator import store
 from source_simulator.registry_workbook import render_workbook
-from source_simulator.servers.testing import running_server
 from source_simulator.servers.timefmt import to_store
+from tools.simulator_server import running_server
 
 HD = {"api_token": "demo-helpdesk-token"}
 SCHEDULE = {"Authorization": "Bearer demo-schedule-token"}

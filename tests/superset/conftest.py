@@ -26,7 +26,7 @@ from superset_env import ADMIN_PASSWORD, APPROVALS_URL, DEMO_PASSWORD, load_fixt
 from superset_assets import BUNDLE_DIR, SECURITY_FILE
 from superset_assets.client import SupersetClient
 from superset_assets.loader import load
-from warehouse.testing import create_database, drop_database
+from tools.testdb import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "infra" / "superset" / "run.sh"

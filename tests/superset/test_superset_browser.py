@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from superset_env import DEMO_PASSWORD
 
-from superset_assets.browser import launch, login, open_dashboard
+from tools.superset.browser import launch, login, open_dashboard
 
 pytestmark = pytest.mark.browser
 

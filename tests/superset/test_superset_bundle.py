@@ -58,7 +58,7 @@ def test_every_chart_has_a_saved_query_context():
     """`/api/v1/chart/<id>/data/` answers only for charts with a saved query context."""
     files = read_tree(BUNDLE_DIR)
     missing = [rel for rel, p in files.items() if rel.startswith("charts/") and not p.get("query_context")]
-    assert missing == [], "open the dashboards once with `python -m superset_assets.capture`, then export"
+    assert missing == [], "open the dashboards once with `python -m tools.superset.capture`, then export"
 
 
 # Russian formats: the ru D3 locale of superset_config.py turns these into 1 234,56 ₽, 1 234,

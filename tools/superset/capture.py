@@ -5,7 +5,7 @@ UI saves it when a chart is saved in Explore, but charts drafted by the scaffold
 This opens each dashboard as admin in chromium, records the frontend's chart-data requests,
 and stores them on the charts (`PUT /api/v1/chart/<id>` with query_context_generation).
 
-    .venv/bin/python -m superset_assets.capture [--url http://127.0.0.1:8088]
+    .venv/bin/python -m tools.superset.capture [--url http://127.0.0.1:8088]
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from superset_assets.browser import capture_query_contexts, launch, login
 from superset_assets.client import SupersetClient, SupersetSettings
+from tools.superset.browser import capture_query_contexts, launch, login
 
 
 def capture(settings: SupersetSettings, only_missing: bool = True) -> dict[int, str]:

@@ -5,7 +5,7 @@ This is a development tool, not the source of truth. The committed tree under
 workflow is to edit dashboards in the UI and run `make superset-export`. The scaffold was
 used to create the six dashboards and can draft new ones:
 
-    .venv/bin/python -m superset_assets.scaffold --introspect-url postgresql://.../db --out DIR
+    .venv/bin/python -m tools.superset.scaffold --introspect-url postgresql://.../db --out DIR
 
 It needs a database holding the contract-shaped tables (tests/superset/fixtures/*.sql) to
 read each dataset's columns and types. Then import DIR, export, and commit the export.
@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from superset_assets.scaffold_charts import DASHBOARDS, ChartSpec, DashboardSpec
-from superset_assets.scaffold_datasets import DATASETS, VERBOSE, DatasetSpec
+from tools.superset.scaffold_charts import DASHBOARDS, ChartSpec, DashboardSpec
+from tools.superset.scaffold_datasets import DATASETS, VERBOSE, DatasetSpec
 from warehouse import connect
 
 NAMESPACE = uuid.UUID("5b0f3c2e-7a43-4d8e-9d7e-2f7c1a9e6b10")
