@@ -48,6 +48,31 @@ LANGUAGES = {
     "en": {"flag": "us", "name": "English"},
 }
 
+# Numbers and dates as a Russian reader writes them (d3-format / d3-time-format locales; the
+# frontend applies them to every explicit chart format): `,d` -> 1 234, `,.2f` -> 1 234,56,
+# `$,.2f` -> 1 234,56 ₽, `.1%` -> 85,0%, `%d.%m.%Y` -> 01.10.2026, `%B %Y` -> октябрь 2026.
+# Non-breaking spaces keep a figure on one line. Superset's SMART_NUMBER ignores this locale
+# (1.2k), so charts use explicit formats.
+D3_FORMAT = {
+    "decimal": ",",
+    "thousands": "\u00a0",
+    "grouping": [3],
+    "currency": ["", "\u00a0₽"],
+}
+# Month names in the nominative, as a month stands alone in a table cell or on an axis.
+D3_TIME_FORMAT = {
+    "dateTime": "%d.%m.%Y %H:%M:%S",
+    "date": "%d.%m.%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],  # unused: times are 24-hour (%H)
+    "days": ["воскресенье", "понедельник", "вторник", "среда", "четверг", "пятница", "суббота"],
+    "shortDays": ["вс", "пн", "вт", "ср", "чт", "пт", "сб"],
+    "months": ["январь", "февраль", "март", "апрель", "май", "июнь",
+               "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"],
+    "shortMonths": ["янв", "фев", "мар", "апр", "май", "июн",
+                    "июл", "авг", "сен", "окт", "ноя", "дек"],
+}
+
 # Roles, users and row-level security rules are managed through the REST API by the loader.
 FAB_ADD_SECURITY_API = True
 

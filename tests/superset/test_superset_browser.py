@@ -3,6 +3,7 @@ engineer sees their own rows only. Screenshots go to test-artifacts/superset/.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -62,4 +63,52 @@ def test_finance_opens_bonus_and_contract_dashboards(browser, superset_url, load
     for slug in ("bonuses", "contracts"):
         visit = open_dashboard(page, superset_url, slug, shots=artifacts, tag="finance-")
         assert visit.errors == [], slug
+    page.context.close()
+
+
+def chart_holder(page, title: str):
+    """The dashboard cell of the chart titled exactly `title`."""
+    heading = page.locator(".header-title, [data-test='editable-title']").get_by_text(title, exact=True)
+    return page.locator(".dashboard-component-chart-holder").filter(has=heading)
+
+
+def big_number(page, title: str) -> str:
+    return chart_holder(page, title).locator(".header-line").inner_text().strip()
+
+
+def table_rows(page, title: str) -> list[list[str]]:
+    rows = chart_holder(page, title).locator("tbody tr")
+    return [[cell.strip() for cell in rows.nth(i).locator("td").all_inner_texts()] for i in range(rows.count())]
+
+
+def test_engineer_reads_roubles_dates_and_months_in_russian(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "engineer")
+    visit = open_dashboard(page, superset_url, "engineer", shots=artifacts, tag="engineer-formats-")
+    assert visit.errors == []
+    # E001's bonus lines: 562,50 + 3 500,00 + 406,25 = 4 468,75, thousands and ₽ after a no-break space
+    assert big_number(page, "Моя премия, ₽") == "4\u00a0468,75\u00a0₽"
+    assert big_number(page, "SLA решения (цель ≥ 95%)") == "100,0%"
+    # ticket 1001 completed on 1 October 2026
+    closed = table_rows(page, "Закрытые заявки")
+    assert [row[0] for row in closed] == ["1001"]
+    assert re.fullmatch(r"01\.10\.2026 \d\d:\d\d", closed[0][1]), closed[0]
+    # the monthly KPI: newest month first (November has no closed ticket, October one)
+    months = table_rows(page, "Мои показатели по месяцам")
+    assert [(row[0], row[3]) for row in months] == [("ноябрь 2026", "0"), ("октябрь 2026", "1")]
+    assert months[1][4] == "100,0%" and months[1][6] == "21,0"  # SLA share, hours worked
+    page.context.close()
+
+
+def test_manager_reads_company_money_and_shares_in_russian(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "manager")
+    visit = open_dashboard(page, superset_url, "manager", shots=artifacts, tag="manager-formats-")
+    assert visit.errors == []
+    # the fixture's one invoice 100 000,00 minus costs 4 000 + 3 000 + 3 500
+    assert big_number(page, "Выручка, ₽") == "100\u00a0000,00\u00a0₽"
+    assert big_number(page, "Маржа, ₽") == "89\u00a0500,00\u00a0₽"
+    # resolution SLA: ticket 1001 met, 1002 missed (1003 has no deadline)
+    assert big_number(page, "SLA решения") == "50,0%"
+    events = table_rows(page, "События (от компании до инженера)")
+    invoice = next(row for row in events if row[-1] == "100\u00a0000,00\u00a0₽")
+    assert re.fullmatch(r"31\.10\.2026 \d\d:\d\d", invoice[0]), invoice
     page.context.close()

@@ -4,6 +4,8 @@ read: test_datasets_are_dbt.py)."""
 from __future__ import annotations
 
 import json
+import re
+import runpy
 
 from superset_assets import BUNDLE_DIR
 from superset_assets.bundle import PLACEHOLDER_URI, check_references, read_tree
@@ -57,3 +59,134 @@ def test_every_chart_has_a_saved_query_context():
     files = read_tree(BUNDLE_DIR)
     missing = [rel for rel, p in files.items() if rel.startswith("charts/") and not p.get("query_context")]
     assert missing == [], "open the dashboards once with `python -m tools.superset.capture`, then export"
+
+
+# Russian formats: the ru D3 locale of superset_config.py turns these into 1 234,56 ₽, 1 234,
+# 12,5 and 85,0 %; SMART_NUMBER ignores the locale (1.2k) and an ungrouped `.2f` reads 4468,75.
+MONEY, COUNT, HOURS, PERCENT = "$,.2f", ",d", ",.1f", ".1%"
+NUMBER_FORMATS = {MONEY, COUNT, HOURS, PERCENT, ",.2f", ",.0f"}
+DATE, DATETIME, MONTH = "%d.%m.%Y", "%d.%m.%Y %H:%M", "%B %Y"
+INTEGER_TYPES = ("INTEGER", "BIGINT", "SMALLINT")
+
+
+def _charts_with_datasets():
+    files = read_tree(BUNDLE_DIR)
+    datasets = {p["uuid"]: p for rel, p in files.items() if rel.startswith("datasets/")}
+    for rel, chart in files.items():
+        if rel.startswith("charts/"):
+            yield rel, chart, datasets[chart["dataset_uuid"]]
+
+
+def _columns_of(sql: str, dataset: dict) -> list[dict]:
+    return [c for c in dataset["columns"] if re.search(rf"\b{re.escape(c['column_name'])}\b", sql)]
+
+
+def expected_number_format(label: str, sql: str, dataset: dict) -> str | None:
+    """What a reader expects of a figure, from its label and the columns it reads."""
+    names = [c["column_name"] for c in _columns_of(sql, dataset)]
+    if "₽" in label or (names and all(n.endswith("_rub") for n in names)):
+        return MONEY
+    if any(n.endswith(("_rate", "_ratio", "_share")) or n == "sla_met" for n in names):
+        return PERCENT
+    if ", ч" in label or label.startswith("Часы") or any(n.endswith("_hours") for n in names):
+        return HOURS
+    if "count(" in sql.lower() or (names and all(
+            (c.get("type") or "").upper() in INTEGER_TYPES for c in _columns_of(sql, dataset))):
+        return COUNT
+    return None
+
+
+def chart_number_formats(chart: dict) -> list[tuple[str, str, str | None]]:
+    """(label, SQL, the format the chart shows it with) of every figure a chart shows."""
+    params = chart["params"]
+    viz = chart["viz_type"]
+    metrics = params.get("metrics") or ([params["metric"]] if params.get("metric") else [])
+    config = params.get("column_config") or {}
+    found = []
+    for m in metrics:
+        label = m["label"].split("__")[0]  # X__yhat* are the forecast band of X
+        sql = m.get("sqlExpression") or f"{m.get('aggregate')}({(m.get('column') or {}).get('column_name')})"
+        if viz in ("big_number_total", "echarts_timeseries_bar", "echarts_timeseries_line"):
+            fmt = params.get("y_axis_format")
+        elif viz == "pie":
+            fmt = params.get("number_format")
+        elif viz == "table":
+            fmt = (config.get(m["label"]) or {}).get("d3NumberFormat")
+        else:
+            continue  # the sites scatter: coordinates
+        found.append((label, sql, fmt))
+    if viz == "table" and params.get("query_mode") == "raw":
+        for col in params.get("all_columns") or []:
+            if col.endswith(("_rub", "_hours", "_ratio", "_rate", "_share")):
+                found.append((col, col, (config.get(col) or {}).get("d3NumberFormat")))
+    return found
+
+
+def test_every_money_count_hours_and_percent_figure_has_its_russian_format():
+    wrong = []
+    for rel, chart, dataset in _charts_with_datasets():
+        for label, sql, fmt in chart_number_formats(chart):
+            want = expected_number_format(label, sql, dataset)
+            if (want and fmt != want) or fmt not in NUMBER_FORMATS:
+                wrong.append(f"{rel}: {label!r} ({sql}) has {fmt!r}, expected {want or sorted(NUMBER_FORMATS)}")
+    assert wrong == []
+
+
+def test_the_figures_checked_include_the_known_cards():
+    by_name = {chart["slice_name"]: chart_number_formats(chart) for _, chart, _ in _charts_with_datasets()}
+    assert by_name["Моя премия, ₽"] == [("Премия, ₽", "sum(amount_rub)", MONEY)]
+    assert by_name["Бэклог (открытые)"] == [("Бэклог", "count(*)", COUNT)]
+    assert ("SLA решения", "avg(sla_resolution_rate)", PERCENT) in by_name["Мои показатели по месяцам"]
+    assert ("Отработано, ч", "sum(hours_worked)", HOURS) in by_name["Мои показатели по месяцам"]
+
+
+def test_no_chart_format_is_smart_number_or_iso_dates():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (BUNDLE_DIR / "charts").glob("*.yaml"))
+    assert "SMART_NUMBER" not in text
+    assert "%Y-%m-%d" not in text
+
+
+def test_dates_read_dd_mm_yyyy_and_months_by_name():
+    wrong = []
+    for rel, chart, dataset in _charts_with_datasets():
+        params = chart["params"]
+        temporal = {c["column_name"] for c in dataset["columns"] if c.get("is_dttm")}
+        if chart["viz_type"] == "table":
+            config = params.get("column_config") or {}
+            shown = (params.get("all_columns") or []) + (params.get("groupby") or [])
+            if params.get("table_timestamp_format") not in (DATE, DATETIME, MONTH):
+                wrong.append(f"{rel}: table_timestamp_format {params.get('table_timestamp_format')!r}")
+            for col in set(shown) & temporal:
+                fmt = (config.get(col) or {}).get("d3TimeFormat") or params.get("table_timestamp_format")
+                # period_start is the first day of a month everywhere in the marts
+                want = (MONTH,) if col == "period_start" else (DATE, DATETIME)
+                if fmt not in want:
+                    wrong.append(f"{rel}: {col} shown as {fmt!r}, expected {want}")
+        elif chart["viz_type"].startswith("echarts_timeseries") and params.get("x_axis") in temporal:
+            want = MONTH if params.get("time_grain_sqla") == "P1M" else DATE
+            for key in ("x_axis_time_format", "tooltipTimeFormat"):
+                if params.get(key) != want:
+                    wrong.append(f"{rel}: {key} {params.get(key)!r}, expected {want!r}")
+    assert wrong == []
+
+
+def test_the_engineers_monthly_table_lists_the_newest_month_first():
+    chart = next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == "Мои показатели по месяцам")
+    params, query = chart["params"], json.loads(chart["query_context"])["queries"][0]
+    assert params["timeseries_limit_metric"]["sqlExpression"] == "max(period_start)"
+    assert params["order_desc"] is True
+    assert query["orderby"] == [[params["timeseries_limit_metric"], False]]
+
+
+def test_superset_speaks_russian_numbers_and_dates(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERSET_HOME", str(tmp_path))
+    monkeypatch.setenv("SUPERSET_SECRET_KEY", "tests-only")
+    config = runpy.run_path(str(BUNDLE_DIR.parents[1] / "infra" / "superset" / "superset_config.py"))
+    d3 = config["D3_FORMAT"]
+    assert (d3["decimal"], d3["grouping"]) == (",", [3])
+    assert d3["thousands"] in (" ", "\u00a0")
+    assert d3["currency"] == ["", "\u00a0₽"]
+    time = config["D3_TIME_FORMAT"]
+    assert time["date"] == DATE
+    assert time["months"][10] == "ноябрь" and time["shortDays"][1] == "пн"
+    assert len(time["months"]) == len(time["shortMonths"]) == 12 and len(time["days"]) == 7
