@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+import warehouse
 from superset_assets import BUNDLE_DIR, SECURITY_FILE
 from superset_assets.bundle import read_tree
 
@@ -42,7 +43,7 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     done = subprocess.run(
         [str(DBT), "parse", "--quiet", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
          "--target-path", str(target)],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}, capture_output=True, text=True,
+        env={**os.environ, **warehouse.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}, capture_output=True, text=True,
         timeout=600, check=False,
     )
     assert done.returncode == 0, f"dbt parse failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
