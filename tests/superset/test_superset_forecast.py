@@ -86,3 +86,11 @@ def test_capacity_of_the_chosen_region_is_its_own(admin, loaded):
     forecast = [v for k, v in first.items() if k.startswith("Прогноз, ч")]
     scheduled = [v for k, v in first.items() if k.startswith("По графику, ч")]
     assert forecast == [200] and scheduled == [160]
+
+
+def test_accuracy_names_the_series_and_models_in_russian(admin, loaded):
+    rows = _rows(admin, "Точность прогноза против базовых моделей", [])
+    got = {(r["series_name"], r["model_name"]): float(r["MAPE"]) for r in rows}
+    assert got == {("Заявки — Компания", "Prophet (прогноз)"): 8.10,
+                   ("Заявки — Компания", "Как прошлая неделя"): 12.00,
+                   ("Заявки — Компания", "Как год назад"): 15.00}

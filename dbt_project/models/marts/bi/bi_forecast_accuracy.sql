@@ -1,11 +1,19 @@
--- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy).
+-- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy), with the
+-- series and the model named in Russian («Заявки — Регион: Москва», «Как прошлая неделя»).
 select
-    series,
-    metric,
-    level,
-    level_key,
-    label,
-    model,
+    a.series,
+    m.name_ru || ' — ' || case a.level
+        when 'company' then 'Компания'
+        when 'region' then 'Регион: ' || a.label
+        when 'team' then 'Команда: ' || a.label
+        else a.label
+    end as series_name,
+    a.metric,
+    a.level,
+    a.level_key,
+    a.label,
+    a.model,
+    n.name_ru as model_name,
     cutoffs,
     n_cutoffs,
     first_cutoff,
@@ -18,3 +26,5 @@ select
     best_model,
     generated_at
 from {{ owned_source('forecasts', 'forecast_accuracy') }} a
+left join {{ ref('dim_codes') }} m on m.domain = 'forecast_metric' and m.code = a.metric
+left join {{ ref('dim_codes') }} n on n.domain = 'forecast_model' and n.code = a.model

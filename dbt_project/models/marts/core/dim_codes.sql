@@ -52,5 +52,12 @@ from (values
     ('dq_check', 'missing_site', 'Не указан объект'),
     ('dq_check', 'time_entry_on_closed_ticket', 'Время списано по закрытой заявке'),
     ('dq_check', 'shift_without_ticket_activity', 'Смена без работы по заявкам'),
-    ('dq_check', 'work_type_not_in_price_list', 'Вида работ нет в прайсе баллов')
+    ('dq_check', 'work_type_not_in_price_list', 'Вида работ нет в прайсе баллов'),
+
+    ('forecast_metric', 'tickets', 'Заявки'),
+    ('forecast_metric', 'hours', 'Часы работ'),
+
+    ('forecast_model', 'prophet', 'Prophet (прогноз)'),
+    ('forecast_model', 'last_week', 'Как прошлая неделя'),
+    ('forecast_model', 'same_week_last_year', 'Как год назад')
 ) as c (domain, code, name_ru)
