@@ -88,4 +88,5 @@ def test_manager_reads_grey_zone_checks_and_the_forecast_series_in_russian(brows
     assert visit.errors == []
     assert "Ряд прогноза" in visit.text and "Компания" in visit.text
     assert "Регион: Москва" not in visit.text  # the company's rows only until a series is chosen
+    assert "Prophet (прогноз)" in visit.text and "Как прошлая неделя" in visit.text  # the company's backtest
     page.context.close()

@@ -89,8 +89,10 @@ def test_capacity_of_the_chosen_region_is_its_own(admin, loaded):
 
 
 def test_accuracy_names_the_series_and_models_in_russian(admin, loaded):
-    rows = _rows(admin, "Точность прогноза против базовых моделей", [])
-    got = {(r["series_name"], r["model_name"]): float(r["MAPE"]) for r in rows}
-    assert got == {("Заявки — Компания", "Prophet (прогноз)"): 8.10,
-                   ("Заявки — Компания", "Как прошлая неделя"): 12.00,
-                   ("Заявки — Компания", "Как год назад"): 15.00}
+    """Under the dashboard's default series (the company), as the series filter sends it."""
+    default = _series_filter(admin)["defaultDataMask"]["extraFormData"]["filters"]
+    rows = _rows(admin, "Точность прогноза против базовых моделей", default)
+    got = {(r["metric_name"], r["series_name"], r["model_name"]): float(r["MAPE"]) for r in rows}
+    assert got == {("Заявки", "Компания", "Prophet (прогноз)"): 8.10,
+                   ("Заявки", "Компания", "Как прошлая неделя"): 12.00,
+                   ("Заявки", "Компания", "Как год назад"): 15.00}

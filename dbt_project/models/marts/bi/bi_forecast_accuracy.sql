@@ -1,14 +1,17 @@
 -- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy), with the
--- series and the model named in Russian («Заявки — Регион: Москва», «Как прошлая неделя»).
+-- metric, the series and the model named in Russian («Заявки», «Регион: Москва», «Как прошлая
+-- неделя»); series_name as in bi_capacity_plan, so the forecast dashboard's «Ряд прогноза»
+-- filter picks the same series on both.
 select
     a.series,
-    m.name_ru || ' — ' || case a.level
+    case a.level
         when 'company' then 'Компания'
         when 'region' then 'Регион: ' || a.label
         when 'team' then 'Команда: ' || a.label
         else a.label
     end as series_name,
     a.metric,
+    m.name_ru as metric_name,
     a.level,
     a.level_key,
     a.label,
