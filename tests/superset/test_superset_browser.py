@@ -112,3 +112,30 @@ def test_manager_reads_company_money_and_shares_in_russian(browser, superset_url
     invoice = next(row for row in events if row[-1] == "100\u00a0000,00\u00a0₽")
     assert re.fullmatch(r"31\.10\.2026 \d\d:\d\d", invoice[0]), invoice
     page.context.close()
+
+
+def test_engineer_reads_russian_names_not_codes(browser, superset_url, loaded, artifacts):
+    """Line kinds, work types and shift types in Russian (dim_codes, dim_work_types through the bi views)."""
+    page = new_page(browser, superset_url, "engineer")
+    visit = open_dashboard(page, superset_url, "engineer", shots=artifacts, tag="engineer-names-")
+    assert visit.errors == []
+    assert "Баллы за заявку" in visit.text  # E001's ticket_points bonus lines
+    assert "Ремонт" in visit.text  # closed ticket 1001, work type repair
+    assert "Ночное дежурство" in visit.text  # shift sh-2, duty_night
+    for code in ("ticket_points", "duty_night", "repair", "worked"):
+        assert code not in visit.text
+    page.context.close()
+
+
+def test_manager_reads_grey_zone_checks_and_the_forecast_series_in_russian(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "manager")
+    visit = open_dashboard(page, superset_url, "data-quality", shots=artifacts, tag="manager-names-")
+    assert visit.errors == []
+    assert "Решена, минуя «В работе»" in visit.text and "Не указана сложность" in visit.text
+    assert "completed_without_in_progress" not in visit.text and "missing_complexity" not in visit.text
+    visit = open_dashboard(page, superset_url, "forecast", shots=artifacts, tag="manager-series-")
+    assert visit.errors == []
+    assert "Ряд прогноза" in visit.text and "Компания" in visit.text
+    assert "Регион: Москва" not in visit.text  # the company's rows only until a series is chosen
+    assert "Prophet (прогноз)" in visit.text and "Как прошлая неделя" in visit.text  # the company's backtest
+    page.context.close()

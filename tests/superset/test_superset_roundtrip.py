@@ -67,7 +67,7 @@ def test_an_edit_of_the_tree_reaches_superset_on_reimport(admin: SupersetClient,
     chart_file = edited / "charts" / "data_quality__grey.yaml"
     chart_file.write_text(chart_file.read_text(encoding="utf-8").replace(
         "slice_name: Серые зоны", "slice_name: Серые зоны (правка в дереве)"), encoding="utf-8")
-    dataset_file = edited / "datasets" / "warehouse" / "dq_grey_zones.yaml"
+    dataset_file = edited / "datasets" / "warehouse" / "bi_grey_zones.yaml"
     dataset_file.write_text(dataset_file.read_text(encoding="utf-8").replace(
         "description: Серые зоны", "description: Серые зоны (правка в дереве)"), encoding="utf-8")
     try:
@@ -75,7 +75,7 @@ def test_an_edit_of_the_tree_reaches_superset_on_reimport(admin: SupersetClient,
         names = {c["slice_name"] for c in admin.list_all("chart", ["slice_name"])}
         assert "Серые зоны (правка в дереве)" in names and "Серые зоны" not in names
         datasets = {d["table_name"]: d for d in admin.list_all("dataset", ["table_name", "description"])}
-        assert datasets["dq_grey_zones"]["description"] == "Серые зоны (правка в дереве)"
+        assert datasets["bi_grey_zones"]["description"] == "Серые зоны (правка в дереве)"
     finally:
         load(admin, BUNDLE_DIR, SECURITY_FILE, wh_url=superset_warehouse, demo_password=DEMO_PASSWORD)
     names = {c["slice_name"] for c in admin.list_all("chart", ["slice_name"])}

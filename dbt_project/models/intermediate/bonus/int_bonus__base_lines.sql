@@ -37,6 +37,15 @@ coefficient_sets as (
     select * from {{ ref('int_bonus__coefficient_sets') }}
 ),
 
+-- the Russian names the explanations use
+work_type_names as (
+    select work_type, name_ru from {{ ref('dim_work_types') }}
+),
+
+shift_type_names as (
+    select code as shift_type, name_ru from {{ ref('dim_codes') }} where domain = 'shift_type'
+),
+
 points_lines as (
     select
         personnel_no,
@@ -58,7 +67,7 @@ points_lines as (
             'w', round(weight_w, 6),
             'points_rate_rub', points_rate_rub
         ) as coefficients,
-        'Заявка #' || ticket_id || ' (' || coalesce(work_type, 'вид работ не указан') || '): '
+        'Заявка #' || ticket_id || ' (' || coalesce(wt.name_ru, tp.work_type, 'вид работ не указан') || '): '
         || case
             when is_unpriced then '0 баллов (вида работ нет в прайсе баллов)'
             else {{ ru_num | format('base_points') }} || ' балл.'
@@ -80,7 +89,8 @@ points_lines as (
         || ' = ' || {{ ru_num | format('points') }} || ' балл. × '
         || {{ ru_num | format('points_rate_rub') }} || ' ₽ = ' || {{ ru_money | format('amount_rub') }} || ' ₽'
         as explanation
-    from ticket_points
+    from ticket_points as tp
+    left join work_type_names as wt on wt.work_type = tp.work_type
     where {{ marts_period_in(touched, 'period_start') }}
 ),
 
@@ -153,13 +163,14 @@ duty_lines as (
         null::numeric as points,
         round(duty.rate, 2)::numeric(14, 2) as amount_rub,
         jsonb_build_object('duty_rate_rub', duty.rate) as coefficients,
-        'Дежурство ' || duty.shift_type || ' '
+        coalesce(sn.name_ru, duty.shift_type) || ' '
         || to_char(duty.started_at at time zone '{{ company_tz() }}', 'DD.MM.YYYY HH24:MI')
         || case
             when duty.is_unpriced then ': ставки нет в 1С, 0,00 ₽'
             else ': ставка ' || {{ ru_money | format('duty.rate') }} || ' ₽'
         end as explanation
     from duty
+    left join shift_type_names as sn on sn.shift_type = duty.shift_type
 ),
 
 hourly as (
@@ -203,13 +214,14 @@ hourly_lines as (
             'client_rate_rub', hourly.client_rate,
             'hourly_work_share', hourly.hourly_work_share
         ) as coefficients,
-        'Почасовая работа по заявке #' || hourly.ticket_id || ' (' || coalesce(hourly.work_type, 'вид работ не указан') || '): '
+        'Почасовая работа по заявке #' || hourly.ticket_id || ' (' || coalesce(wt.name_ru, hourly.work_type, 'вид работ не указан') || '): '
         || {{ ru_num | format('hourly.hours') }} || ' ч × ' || {{ ru_num | format('hourly.client_rate') }} || ' ₽/ч'
         || case when hourly.is_unpriced then ' (ставки нет в 1С)' else '' end
         || ' × ' || {{ ru_num | format('hourly.hourly_work_share') }} || ' = '
         || {{ ru_money | format('hourly.hours * hourly.client_rate * hourly.hourly_work_share') }} || ' ₽'
         as explanation
     from hourly
+    left join work_type_names as wt on wt.work_type = hourly.work_type
 ),
 
 unioned as (

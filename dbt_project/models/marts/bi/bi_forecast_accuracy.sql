@@ -1,11 +1,22 @@
--- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy).
+-- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy), with the
+-- metric, the series and the model named in Russian («Заявки», «Регион: Москва», «Как прошлая
+-- неделя»); series_name as in bi_capacity_plan, so the forecast dashboard's «Ряд прогноза»
+-- filter picks the same series on both.
 select
-    series,
-    metric,
-    level,
-    level_key,
-    label,
-    model,
+    a.series,
+    case a.level
+        when 'company' then 'Компания'
+        when 'region' then 'Регион: ' || a.label
+        when 'team' then 'Команда: ' || a.label
+        else a.label
+    end as series_name,
+    a.metric,
+    m.name_ru as metric_name,
+    a.level,
+    a.level_key,
+    a.label,
+    a.model,
+    n.name_ru as model_name,
     cutoffs,
     n_cutoffs,
     first_cutoff,
@@ -18,3 +29,5 @@ select
     best_model,
     generated_at
 from {{ owned_source('forecasts', 'forecast_accuracy') }} a
+left join {{ ref('dim_codes') }} m on m.domain = 'forecast_metric' and m.code = a.metric
+left join {{ ref('dim_codes') }} n on n.domain = 'forecast_model' and n.code = a.model

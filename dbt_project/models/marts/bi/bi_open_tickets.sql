@@ -1,5 +1,6 @@
 -- The tickets still open (dash_open_tickets: a few thousand rows), with the names the filters
--- use: the engineer's upcoming work and the manager's backlog (count of rows). Dimensions as
+-- use and the Russian names of status, work type and priority: the engineer's upcoming work
+-- and the manager's backlog (count of rows). Dimensions as
 -- DISTINCT ON subqueries (unique keys), so PostgreSQL drops the joins a query does not use.
 select
     t.ticket_id,
@@ -7,8 +8,11 @@ select
     t.deadline_at,
     t.completed_at,
     t.status_code,
+    st.name_ru as status_name,
     t.work_type,
+    w.name_ru as work_type_name,
     t.priority,
+    pr.name_ru as priority_name,
     t.personnel_no,
     t.client_inn,
     t.site_code,
@@ -28,3 +32,10 @@ left join (
     from {{ ref('dim_clients') }}
     order by client_inn
 ) c on c.client_inn = t.client_inn
+left join {{ ref('dim_codes') }} st on st.domain = 'ticket_status' and st.code = t.status_code
+left join {{ ref('dim_codes') }} pr on pr.domain = 'priority' and pr.code = t.priority
+left join (
+    select distinct on (work_type) work_type, name_ru
+    from {{ ref('dim_work_types') }}
+    order by work_type
+) w on w.work_type = t.work_type
