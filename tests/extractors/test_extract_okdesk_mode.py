@@ -22,9 +22,9 @@ from extractors.helpdesk.client import HelpdeskClient, okdesk_retry
 from extractors.helpdesk.extract import poll_change_id
 from extractors.helpdesk.settings import HelpdeskSettings
 from extractors.run import ALL_SPECS, extract
-from source_simulator.servers.testing import running_server
 from source_simulator.truth import truth_frames
 from tests.extractors.conftest import FAST_RETRY, Sim
+from tools.simulator_server import running_server
 
 HD = "/helpdesk/api/v1"
 MSK = ZoneInfo("Europe/Moscow")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from source_simulator.servers import sample_world
-from source_simulator.servers.testing import running_server
+from tools.simulator_server import running_server
 
 TOKEN = "demo-helpdesk-token"
 HD = "/helpdesk/api/v1"
