@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -83,7 +84,8 @@ class HelpdeskClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.settings = settings
-        self.tz = tz
+        # the zone the account reads filter dates in (times it sends carry their offset)
+        self.tz = ZoneInfo(settings.account_tz) if settings.account_tz else tz
         retry = okdesk_retry(settings, retry or RetrySettings())
         self.http = SourceHttp(
             "helpdesk",

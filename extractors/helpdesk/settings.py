@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +20,13 @@ class HelpdeskSettings(BaseSettings):
     max_rps: float = Field(
         5.0, ge=0, description="okdesk mode: requests per second to the account (under its limit); 0 = unlimited;"
         " EXTRACT_MAX_RPS, when set, applies too (the lower of the two wins)")
+    account_tz: str | None = Field(
+        None, description="the Okdesk account's time zone: filter dates (updated_since) are sent in it, since an"
+        " account reads a date without offset in its own zone; unset = COMPANY_TZ")
+    sweep_days: int = Field(
+        30, ge=0, description="okdesk mode: every run also re-reads the time entries of open issues and of issues"
+        " completed within this many days (the bonus repeat window), so entries added to an issue whose"
+        " updated_at did not move, and deleted entries, are caught")
     issues_page_size: int = Field(50, ge=1, le=50)
     list_page_size: int = Field(100, ge=1, le=100)
     lookback_minutes: int = Field(60, ge=0, description="re-read window of the id-paged incremental feeds")
@@ -27,3 +35,13 @@ class HelpdeskSettings(BaseSettings):
     feed_yield_ms: int = Field(
         50, ge=0, description="an id-feed request waits up to this long while an /issues/list request is at the"
         " server (the issues paging is sequential: the critical path of a full load); 0 = off")
+
+    @field_validator("account_tz")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (KeyError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Asia/Vladivostok)") from None
+        return value or None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -16,7 +17,7 @@ from . import helpdesk_payloads as P
 from .common import add_duplicate, add_malformed, clock_for_page, int_param
 from .context import SimContext, ctx
 from .errors import HelpdeskError, SourceError, json_response
-from .timefmt import parse_helpdesk_filter
+from .timefmt import parse_helpdesk_filter, zone
 
 router = APIRouter(prefix="/helpdesk/api/v1")
 ISSUES_MAX_PAGE = 50
@@ -46,6 +47,15 @@ def _okdesk(c: SimContext) -> bool:
     return c.settings.sim_helpdesk_dialect == "okdesk"
 
 
+def _zone(c: SimContext) -> ZoneInfo:
+    """The zone the help desk reads filter dates (``DD-MM-YYYY HH:MM``, no offset) and shows
+    times in: an Okdesk account's own zone (SIM_HELPDESK_ACCOUNT_TZ), which need not be the
+    company's; our relay speaks the company zone."""
+    if _okdesk(c) and c.settings.sim_helpdesk_account_tz:
+        return zone(c.settings.sim_helpdesk_account_tz)
+    return c.tz
+
+
 def _page_size(request: Request, c: SimContext, relay_cap: int) -> int:
     if _okdesk(c):
         size = int_param(request, "page[size]", min(relay_cap, OKDESK_MAX_PAGE), _err, minimum=1) or 1
@@ -66,7 +76,7 @@ def _since(request: Request, c: SimContext) -> str | None:
     if not raw:
         return None
     try:
-        return parse_helpdesk_filter(raw, c.tz)
+        return parse_helpdesk_filter(raw, _zone(c))
     except ValueError:
         raise _err(400, f"expected DD-MM-YYYY HH:MM, got {raw!r}", "updated_since") from None
 
@@ -110,12 +120,12 @@ def issues_list(request: Request) -> Response:
         return keys[i] if forward else keys[total - 1 - i]
 
     wanted = [at(i) for i in range(start, min(start + size, total))]
-    items = P.issues(c.world, c.world.rows_by_row_id("hd_issues", wanted), now, c.tz)
+    items = P.issues(c.world, c.world.rows_by_row_id("hd_issues", wanted), now, _zone(c))
 
     def previous() -> dict[str, Any] | None:
         if not 0 < start <= total:
             return None
-        return P.issues(c.world, c.world.rows_by_row_id("hd_issues", [at(start - 1)]), now, c.tz)[0]
+        return P.issues(c.world, c.world.rows_by_row_id("hd_issues", [at(start - 1)]), now, _zone(c))[0]
 
     items = add_duplicate(c, request, items, previous)
     items = add_malformed(c, request, "helpdesk", "issues", P.MALFORMED["issues"], items)
@@ -177,13 +187,13 @@ def _list(request: Request, table: str, entity: str, build: Callable[[SimContext
 @router.get("/issues/status_history")
 def status_history(request: Request) -> Response:
     return _list(request, "hd_status_history", "status_history",
-                 lambda c, rows, now: [P.status_change(r, c.tz) for r in rows], "updated_at", extension=True)
+                 lambda c, rows, now: [P.status_change(r, _zone(c)) for r in rows], "updated_at", extension=True)
 
 
 @router.get("/time_entries/list")
 def time_entries_list(request: Request) -> Response:
     return _list(request, "hd_time_entries", "time_entries",
-                 lambda c, rows, now: P.time_entries(c.world, rows, now, c.tz, feed=True), "updated_at",
+                 lambda c, rows, now: P.time_entries(c.world, rows, now, _zone(c), feed=True), "updated_at",
                  extension=True)
 
 
@@ -204,7 +214,7 @@ def companies_list(request: Request) -> Response:
 @router.get("/maintenance_entities/list")
 def maintenance_entities_list(request: Request) -> Response:
     return _list(request, "hd_sites", "maintenance_entities",
-                 lambda c, rows, now: [P.site(r, c.tz) for r in rows], "updated_at")
+                 lambda c, rows, now: [P.site(r, _zone(c)) for r in rows], "updated_at")
 
 
 @router.get("/equipments/list")
@@ -220,7 +230,7 @@ def issue_time_entries(issue_id: str, request: Request) -> Response:
     _issue_row(c, _issue_id(issue_id), now)
     rows = c.world.query(f"select * from hd_time_entries where issue_id = :id and {AS_OF} order by id",
                          {"id": int(issue_id), "now": now})
-    entries = P.time_entries(c.world, rows, now, c.tz, feed=False)
+    entries = P.time_entries(c.world, rows, now, _zone(c), feed=False)
     total = sum((P.Decimal(r["spent_time"]) for r in rows), P.Decimal(0))
     return json_response({"spent_time_total": P.number(str(total)) or 0, "time_entries": entries})
 
@@ -230,7 +240,7 @@ def issue_detail(issue_id: str, request: Request) -> Response:
     c = _auth(request)
     now = c.clock.get()
     row = _issue_row(c, _issue_id(issue_id), now)
-    return json_response(P.issues(c.world, [row], now, c.tz)[0])
+    return json_response(P.issues(c.world, [row], now, _zone(c))[0])
 
 
 def _issue_id(raw: str) -> int:

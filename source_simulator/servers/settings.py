@@ -30,5 +30,11 @@ class ServerSettings(BaseSettings):
     # /time_entries/list) and clamps oversize pages; `okdesk` serves only methods Okdesk
     # documents and answers what Okdesk answers (404 for the feeds, 400 for a page over 100).
     sim_helpdesk_dialect: Literal["relay", "okdesk"] = Field(default="relay", alias="SIM_HELPDESK_DIALECT")
+    # The simulated Okdesk account's own time zone (okdesk dialect): it reads filter dates and
+    # shows times in it, as an account does; unset = the world's company zone.
+    sim_helpdesk_account_tz: str | None = Field(default=None, alias="SIM_HELPDESK_ACCOUNT_TZ")
+    # Help-desk requests per second each api_token may make (token bucket of one second's
+    # requests; over it: 429 with Retry-After); 0 = no limit. Also settable at POST /_sim/rate_limit.
+    sim_helpdesk_rate_limit: float = Field(default=0.0, ge=0, alias="SIM_HELPDESK_RATE_LIMIT")
     # Size of the LRU cache of ordered key lists (one entry per (listing, filter, clock)).
     sim_key_cache_entries: int = Field(default=16, alias="SIM_KEY_CACHE_ENTRIES")
