@@ -55,7 +55,7 @@ def test_step_timings_from_multiprocess_events():
     steps = {s["step"]: s for s in step_timings(events)}
     assert list(steps) == ["raw_a", "raw_a_gx_raw_suite", "freshness_check_1", "dbt"]
     assert steps["raw_a"] == {"step": "raw_a", "kind": "asset", "status": "success", "seconds": 10.0,
-                              "worker_s": 3.0, "attempts": 1, "checks": 0, "checks_failed": 0}
+                              "worker_s": 3.0, "attempts": 1, "checks": 0, "checks_failed": 0, "gx_s": 0.0}
     assert steps["raw_a_gx_raw_suite"]["kind"] == "gx"
     assert steps["raw_a_gx_raw_suite"]["seconds"] == 2.5
     assert steps["raw_a_gx_raw_suite"]["checks_failed"] == 1
@@ -68,6 +68,25 @@ def test_step_timings_from_multiprocess_events():
     assert sums["steps_sum_s"] == 10.0 + 2.5 + 1.0 + 17.0
     assert sums["failed_steps"] == ["dbt"]
     assert [s["step"] for s in top_steps(list(steps.values()), n=2)] == ["dbt", "raw_a"]
+
+
+def test_a_suite_inside_its_asset_step_counts_as_great_expectations_time():
+    """A source asset runs its GX suite in its own step: the suite's `seconds` metadata is the
+    GX time of the run, and the step stays an asset step."""
+    events = [
+        Event(0.0, None, "PIPELINE_START"),
+        Event(0.1, "raw_b", "ASSET_MATERIALIZATION_PLANNED"),
+        Event(0.1, "raw_b", "ASSET_CHECK_EVALUATION_PLANNED", check="gx_raw_suite"),
+        Event(1.0, "raw_b", "STEP_WORKER_STARTING"),
+        Event(1.5, "raw_b", "STEP_START"),
+        Event(3.0, "raw_b", "ASSET_CHECK_EVALUATION", check="gx_raw_suite", passed=True, seconds=0.75),
+        Event(3.0, "raw_b", "STEP_SUCCESS"),
+        Event(3.1, None, "PIPELINE_SUCCESS"),
+    ]
+    steps = step_timings(events)
+    assert [(s["step"], s["kind"], s["gx_s"], s["checks"]) for s in steps] == [("raw_b", "asset", 0.75, 1)]
+    sums = summarise(steps)
+    assert sums["gx_s"] == 0.75 and sums["gx_steps"] == 0
 
 
 def test_step_timings_from_a_real_run_event_log():

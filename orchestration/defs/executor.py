@@ -3,10 +3,9 @@ per step, each step forked from a forkserver.
 
 The forkserver imports the code location (the dbt manifest, every area's assets) and Great
 Expectations once per run; every step process is a fork of it. With the default start method
-(spawn) each step process imported all of it again, seconds of CPU per step, and the nightly has
-some forty steps (one Great Expectations check per raw table among them). The checks stay one
-step per raw table so that a table whose extraction fails loses only its own check: Dagster does
-not run a step whose upstream step failed, so one step for all the checks would lose them all.
+(spawn) each step process imported all of it again, seconds of CPU per step. Each raw table's
+Great Expectations suite runs inside its asset's step (orchestration/sources/assets.py), so the
+nightly has one step per raw table, the freshness check and the dbt build.
 `make run` and the tests use `execute_in_process`, which ignores the executor.
 """
 
