@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from extractors.common.runner import EntityResult
-from extractors.common.settings import CompanySettings
+from extractors.common.settings import CompanySettings, RetrySettings
 from extractors.helpdesk.client import since_minute
 from extractors.helpdesk.settings import HelpdeskSettings
 from extractors.run import extract
@@ -191,3 +191,38 @@ def test_a_deleted_entry_vanishes_from_raw_and_staging(edit_sim, fresh_db, tmp_p
 
     third = _entries_run(edit_sim, fresh_db)  # a later run marks nothing again
     assert third["time_entries"].rows_vanished == third["time_entries"].rows_inserted == 0
+
+
+# ------------------------------------------------------------------ the account's rate limit
+LIMIT = 20  # requests a second the simulated account allows
+
+
+@pytest.fixture(scope="module")
+def limited_sim(extract_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim]:
+    world = tmp_path_factory.mktemp("limited_world") / "world.sqlite"
+    shutil.copy(extract_world, world)
+    with running_server(world, "--helpdesk-dialect", "okdesk", env={"SIM_HELPDESK_RATE_LIMIT": str(LIMIT)}) as base:
+        yield Sim(base, world)
+
+
+def test_a_first_load_under_the_accounts_rate_limit_succeeds(limited_sim, fresh_db):
+    """An account that allows fewer requests than HELPDESK_MAX_RPS (a plan's lower limit, or
+    another integration using the same account): the per-issue calls run into 429s; the retries
+    wait as Retry-After says and the first load completes, every entry loaded once."""
+    settings = HelpdeskSettings(url=f"{limited_sim.base}/helpdesk", mode="okdesk", max_rps=2 * LIMIT)
+    cfg = limited_sim.config(fresh_db, helpdesk=settings, retry=RetrySettings())
+    results = _ok(extract(sources=["helpdesk"], cfg=cfg))
+    assert len(results) == 7
+
+    refused = httpx.get(f"{limited_sim.base}/_sim/rate_limit").json()["refused"]
+    calls = httpx.get(f"{limited_sim.base}/_sim/requests").json()["counts"]
+    assert refused.get(TE, 0) > 10  # the limit was hit, again and again ...
+    now = limited_sim.clock()
+    truth = truth_frames(limited_sim.world, now)
+    # ... and every issue's time entries were read once it let them through
+    assert calls[TE] - refused.get(TE, 0) == len(truth["hd_issues"])
+    with psycopg.connect(fresh_db) as conn:
+        entries = conn.execute("select id from raw_helpdesk.time_entries order by id").fetchall()
+    assert [e[0] for e in entries] == sorted(int(r["id"]) for r in truth["hd_time_entries"])  # each once
+    assert_raw_matches_truth(fresh_db, limited_sim.world, now, ["raw_helpdesk.issues", "raw_helpdesk.employees",
+                                                                "raw_helpdesk.companies", "raw_helpdesk.equipments"])
