@@ -226,3 +226,31 @@ def test_a_first_load_under_the_accounts_rate_limit_succeeds(limited_sim, fresh_
     assert [e[0] for e in entries] == sorted(int(r["id"]) for r in truth["hd_time_entries"])  # each once
     assert_raw_matches_truth(fresh_db, limited_sim.world, now, ["raw_helpdesk.issues", "raw_helpdesk.employees",
                                                                 "raw_helpdesk.companies", "raw_helpdesk.equipments"])
+
+
+class EmptyTimeEntries(httpx.AsyncBaseTransport):
+    """A fault the simulator cannot play: every issue answers that it has no time entries (a
+    proxy or a permission change gone wrong), everything else passes through."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/time_entries"):
+            return httpx.Response(200, json={"spent_time_total": 0, "time_entries": []})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_issues_answering_no_entries_at_all_do_not_wipe_the_facts(edit_sim, fresh_db):
+    _entries_run(edit_sim, fresh_db)
+    before = _stored_entries(fresh_db)
+    settings = HelpdeskSettings(url=f"{edit_sim.base}/helpdesk", mode="okdesk", max_rps=0)
+    cfg = edit_sim.config(fresh_db, helpdesk=settings,
+                          transport=lambda source: EmptyTimeEntries() if source == "helpdesk" else None)
+    results = extract(sources=["helpdesk"], entities=["issues", "time_entries"], cfg=cfg)
+    failed = [r for r in results if not (isinstance(r, EntityResult) and r.ok)]
+    assert len(failed) == 1 and "refusing to mark so many vanished" in str(failed[0])
+    assert _stored_entries(fresh_db) == before  # nothing marked vanished
