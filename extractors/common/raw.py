@@ -41,6 +41,9 @@ class EntitySpec:
     extra: tuple[Column, ...] = ()
     full_reload: bool = False
     description: str = ""
+    # a typed column whose values a load can read completely (all time entries of one issue):
+    # `RawWriter.write(complete_scopes=...)` marks the keys of a value it no longer sees vanished
+    vanish_scope: str | None = None
 
     @property
     def schema(self) -> str:
@@ -242,6 +245,10 @@ def table_ddl(spec: EntitySpec) -> sql.Composed:
             ix=sql.Identifier(f"{spec.table}_load_ix"), t=spec.ident()
         ),
     ]
+    if spec.vanish_scope:
+        stmts.append(sql.SQL("create index if not exists {ix} on {t} ({scope}, {keys})").format(
+            ix=sql.Identifier(f"{spec.table}_scope_ix"), t=spec.ident(), scope=sql.Identifier(spec.vanish_scope),
+            keys=keys))
     if not spec.full_reload:
         stmts.append(
             sql.SQL("create unique index if not exists {ix} on {t} ({keys}, _payload_hash) where _vanished_at is null").format(
@@ -363,9 +370,16 @@ class RawWriter:
             (seen, inserted, rejected, vanished, cursor_after, self.load_id),
         )
 
-    async def write(self, records: Sequence[RawRecord], rejects: Sequence[Reject], cursor_after: str | None) -> BatchResult:
-        """Incremental: append new versions, record rejects and advance the cursor atomically."""
+    async def write(self, records: Sequence[RawRecord], rejects: Sequence[Reject], cursor_after: str | None,
+                    complete_scopes: Sequence[Any] = ()) -> BatchResult:
+        """Incremental: append new versions, record rejects and advance the cursor atomically.
+
+        `complete_scopes`: values of the spec's `vanish_scope` column for which `records` are
+        everything the source has now; a stored key of such a value missing from them gets a
+        `_vanished_at` row, as a full reload records one (a key that reappears with the very
+        payload it vanished with stays vanished: its version is stored already)."""
         assert not self.spec.full_reload
+        assert not complete_scopes or self.spec.vanish_scope
         await self._ensure_stage()
         keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.spec.key_names)
         async with self.conn.transaction():
@@ -383,9 +397,38 @@ class RawWriter:
                 (self.load_id,),
             )
             inserted = cur.rowcount
+            vanished = await self._vanish_in_scopes(complete_scopes) if complete_scopes else 0
             rejected = await self._insert_rejects(rejects)
-            await self._update_load(len(records) + len(rejects), inserted, rejected, 0, cursor_after)
-        return BatchResult(seen=len(records) + len(rejects), inserted=inserted, rejected=rejected)
+            await self._update_load(len(records) + len(rejects), inserted, rejected, vanished, cursor_after)
+        return BatchResult(seen=len(records) + len(rejects), inserted=inserted, rejected=rejected, vanished=vanished)
+
+    async def _vanish_in_scopes(self, scopes: Sequence[Any]) -> int:
+        """Within the current transaction: vanished rows for the live keys of `scopes` that the
+        stage lacks (the same guard against a partial answer as a full reload's)."""
+        keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.spec.key_names)
+        t, s = self.spec.ident(), sql.Identifier(STAGE)
+        latest = sql.SQL(
+            "select distinct on ({keys}) * from {t} where {scope} = any(%(scopes)s)"
+            " order by {keys}, _load_id desc, _vanished_at desc nulls last"
+        ).format(keys=keys, t=t, scope=sql.Identifier(self.spec.vanish_scope or ""))
+        missing_sql = sql.SQL("from latest l where l._vanished_at is null and not exists"
+                              " (select 1 from {s} i where {match})").format(s=s, match=self._key_match("l", "i"))
+        params = {"scopes": list(scopes), "load_id": self.load_id}
+        cur = await self.conn.execute(
+            sql.SQL("with latest as ({latest}) select count(*) filter (where l._vanished_at is null),"
+                    " (select count(*) {missing}) from latest l").format(latest=latest, missing=missing_sql), params)
+        live, missing = await cur.fetchone()  # type: ignore[misc]
+        if not missing:
+            return 0
+        if live >= 10 and missing > self.max_vanish_share * live:
+            raise RuntimeError(
+                f"{self.spec.name}: the source lacks {missing} of {live} known records of {len(scopes)}"
+                f" {self.spec.vanish_scope} values; refusing to mark so many vanished (a partial answer?)")
+        cur = await self.conn.execute(
+            sql.SQL("with latest as ({latest}) insert into {t} ({cols}, _load_id, _vanished_at)"
+                    " select {lcols}, %(load_id)s, now() {missing}").format(
+                latest=latest, t=t, cols=self._cols(), lcols=self._cols("l."), missing=missing_sql), params)
+        return cur.rowcount
 
     async def stage(self, records: Sequence[RawRecord]) -> None:
         """Full reload: copy a page into the stage (no commit of raw rows yet)."""

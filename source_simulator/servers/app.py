@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import control, helpdesk, onec, registry, schedule
+from . import control, helpdesk, helpdesk_edit, onec, ratelimit, registry, schedule
 from .context import SimClock, SimContext, company_zone
 from .errors import install_handlers
 from .faults import FaultConfig, FaultState
@@ -34,9 +34,11 @@ def create_app(world_path: str | Path, *, now: str | None = None, faults: FaultC
     app.state.sim = SimContext(world=world, clock=clock, faults=fault_state, settings=settings,
                                tz=company_zone(settings, world.meta), default_now=default_now)
     install_handlers(app)
+    app.state.rate_limiter = ratelimit.RateLimiter(settings.sim_helpdesk_rate_limit)
     app.add_middleware(FaultMiddleware)
+    app.add_middleware(ratelimit.RateLimitMiddleware)
     app.add_middleware(RequestCountMiddleware)  # outermost: requests a fault answers count too
-    for module in (control, helpdesk, schedule, onec, registry):
+    for module in (control, ratelimit, helpdesk_edit, helpdesk, schedule, onec, registry):
         app.include_router(module.router)
     # the routes as declared (path templates), in the order they are matched: the request counter's keys
     app.state.source_routes = [r for m in (helpdesk, schedule, onec, registry) for r in m.router.routes]
