@@ -34,7 +34,13 @@ create table if not exists raw_helpdesk.webhook_events (
     payload jsonb not null
 );
 create index if not exists webhook_events_issue_ix on raw_helpdesk.webhook_events (issue_id);
-create index if not exists webhook_events_received_ix on raw_helpdesk.webhook_events (received_at)
+create index if not exists webhook_events_received_ix on raw_helpdesk.webhook_events (received_at);
+-- staging redoes every status change of a ticket with a new event (stg_helpdesk__status_changes)
+do $$ begin
+    if to_regclass('raw_helpdesk.status_history') is not null then
+        create index if not exists status_history_issue_ix on raw_helpdesk.status_history (issue_id);
+    end if;
+end $$
 """
 
 WEBHOOK_EVENTS = OwnTable(TABLE, DDL)

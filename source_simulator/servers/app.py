@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import control, helpdesk, onec, registry, schedule
+from . import control, helpdesk, onec, registry, schedule, webhooks
 from .context import SimClock, SimContext, company_zone
 from .errors import install_handlers
 from .faults import FaultConfig, FaultState
@@ -36,7 +36,8 @@ def create_app(world_path: str | Path, *, now: str | None = None, faults: FaultC
     install_handlers(app)
     app.add_middleware(FaultMiddleware)
     app.add_middleware(RequestCountMiddleware)  # outermost: requests a fault answers count too
-    for module in (control, helpdesk, schedule, onec, registry):
+    app.state.webhooks = webhooks.from_settings(world, settings, app.state.sim.tz)
+    for module in (control, webhooks, helpdesk, schedule, onec, registry):
         app.include_router(module.router)
     # the routes as declared (path templates), in the order they are matched: the request counter's keys
     app.state.source_routes = [r for m in (helpdesk, schedule, onec, registry) for r in m.router.routes]
