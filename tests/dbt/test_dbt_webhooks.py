@@ -29,6 +29,12 @@ FAST = RetrySettings(attempts=12, total_timeout_s=60, wait_initial_s=0.01, wait_
                      max_retry_after_s=0.05, http_timeout_s=20, concurrency=4)
 
 
+STAGING = ("build", "--select", "stg_helpdesk__webhook_status_changes", "stg_helpdesk__status_changes",
+           "source:raw_helpdesk.webhook_events", "source:raw_helpdesk.status_history",
+           "--exclude-resource-type", "unit_test")
+DUMP = "select * from staging.stg_helpdesk__status_changes order by status_change_id"
+
+
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -78,6 +84,7 @@ def test_webhooks_from_midway_give_exact_transitions_and_polling_the_rest(dbt: D
         with running_server(world, env=env) as base:
             start = httpx.get(f"{base}/_sim/clock").json()["now"]
             _extract_helpdesk(dbt.db_url, base)  # before the webhook: every issue's first sight
+            dbt(*STAGING)
             for _day in range(2):
                 httpx.post(f"{base}/_sim/clock", json={"advance_days": 1}).raise_for_status()
             end = httpx.get(f"{base}/_sim/clock").json()["now"]
@@ -90,8 +97,10 @@ def test_webhooks_from_midway_give_exact_transitions_and_polling_the_rest(dbt: D
     assert sent["failed"] == 0
     assert _rows(dbt.db_url, "select count(*) from raw_helpdesk.webhook_events") == [(len(changes),)]
 
-    dbt("build", "--select", "stg_helpdesk__webhook_status_changes", "stg_helpdesk__status_changes",
-        "source:raw_helpdesk.webhook_events", "--exclude-resource-type", "unit_test")
+    dbt(*STAGING)  # the nightly run: only the tickets with new rows or events
+    nightly = _rows(dbt.db_url, DUMP)
+    dbt(*STAGING, "--full-refresh")
+    assert nightly == _rows(dbt.db_url, DUMP), "the nightly run differs from a full build"
     counted = _rows(dbt.db_url, "select ticket_id, status_code, changed_at, author_employee_id, is_approximate"
                                 " from staging.stg_helpdesk__status_changes where vanished_at is null")
     after_start = {r[:4] for r in counted if r[2] > _utc(start)}
@@ -101,3 +110,31 @@ def test_webhooks_from_midway_give_exact_transitions_and_polling_the_rest(dbt: D
     before = [r for r in counted if r[2] <= _utc(start)]
     assert before and all(r[4] for r in before)
     assert len({r[0] for r in before}) == len(before)
+
+
+def test_webhooks_next_to_the_relay_history_equal_it_and_leave_it_alone(
+        fresh_db: str, world: Path, tmp_path: Path) -> None:
+    """The relay's own history and the webhooks saw the same changes: the webhook transitions
+    equal the history rows, and the history counts (so the marts stay what the relay gives)."""
+    db = Dbt(fresh_db, tmp_path / "dbt")
+    relay_world = tmp_path / "world.sqlite"
+    shutil.copy(world, relay_world)
+    with running_receiver(fresh_db, TOKEN) as (url, _):
+        env = {"SIM_HELPDESK_WEBHOOK_URL": f"{url}?token={TOKEN}", "SIM_HELPDESK_WEBHOOK_DUPLICATE_RATE": "0.3"}
+        with running_server(relay_world, env=env) as base:
+            start = httpx.get(f"{base}/_sim/clock").json()["now"]
+            httpx.post(f"{base}/_sim/clock", json={"advance_days": 1}).raise_for_status()
+            _wait_delivered(base)
+            results = extract(sources=["helpdesk"], entities=["status_history"], cfg=ExtractConfig(
+                db_url=fresh_db, retry=FAST, helpdesk=HelpdeskSettings(url=f"{base}/helpdesk")))
+            assert all(getattr(r, "status", None) == "success" for r in results), results
+    db(*STAGING)
+    webhook = _rows(fresh_db, "select ticket_id, status_code, changed_at, author_employee_id"
+                              " from staging.stg_helpdesk__webhook_status_changes order by 1, 3, 2")
+    history = _rows(fresh_db, "select ticket_id, status_code, changed_at, author_employee_id"
+                              " from staging.stg_helpdesk__status_changes where status_change_id > 0"
+                              f" and changed_at > '{start}' order by 1, 3, 2")
+    assert webhook and webhook == history
+    counted = _rows(fresh_db, "select count(*) filter (where status_change_id < 0), count(*)"
+                              " from staging.stg_helpdesk__status_changes where vanished_at is null")
+    assert counted[0][0] == 0 and counted[0][1] > len(history)
