@@ -26,7 +26,7 @@ from extractors.helpdesk.settings import HelpdeskSettings
 from extractors.onec.settings import OnecSettings
 from extractors.registry.settings import RegistrySettings
 from extractors.schedule.settings import ScheduleSettings
-from extractors.sources import all_sources, all_specs, source
+from extractors.sources import all_own_tables, all_sources, all_specs, source
 from warehouse import libpq_url, warehouse_url
 
 # the registry as it is at import (extractors.sources); the functions below read it when called
@@ -77,7 +77,7 @@ def spec_of(name: str, entity: str) -> EntitySpec:
 def ensure_schema(db_url: str, specs: Sequence[EntitySpec] | None = None) -> None:
     specs = all_specs() if specs is None else specs
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
-        ensure_raw_schema(conn, specs)
+        ensure_raw_schema(conn, specs, all_own_tables())
 
 
 async def _run_entity(name: str, entity: str, cfg: ExtractConfig, client: Any) -> EntityResult:

@@ -6,7 +6,7 @@ A new source: a package `extractors/<name>/` with a `source.py` exporting `SOURC
 
 from __future__ import annotations
 
-from extractors.common.raw import EntitySpec
+from extractors.common.raw import EntitySpec, OwnTable
 from extractors.common.source import SourceSpec
 from extractors.helpdesk.source import SOURCE as HELPDESK
 from extractors.onec.source import SOURCE as ONEC
@@ -29,3 +29,7 @@ def source(name: str) -> SourceSpec:
 
 def all_specs() -> list[EntitySpec]:
     return [spec for s in REGISTERED for spec in s.specs]
+
+
+def all_own_tables() -> list[OwnTable]:
+    return [t for s in REGISTERED for t in s.own_tables]

@@ -25,6 +25,7 @@ DEMO_DEFAULTS: dict[str, str] = {
     "HELPDESK_URL": "http://127.0.0.1:8070/helpdesk",
     "HELPDESK_API_TOKEN": "demo-helpdesk-token",
     "HELPDESK_MODE": "feeds",
+    "HELPDESK_WEBHOOK_TOKEN": "demo-webhook-token",
     "SCHEDULE_URL": "http://127.0.0.1:8070/schedule",
     "SCHEDULE_TOKEN": "demo-schedule-token",
     "ONEC_URL": "http://127.0.0.1:8070/onec",

@@ -65,6 +65,15 @@ class EntitySpec:
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
 
 
+@dataclass(frozen=True)
+class OwnTable:
+    """A raw table a source owns that no load writes (a receiver does: the help desk's webhook
+    events): created with the entity tables, by its own DDL (idempotent statements)."""
+
+    name: str  # schema.table
+    ddl: str
+
+
 @dataclass
 class RawRecord:
     """One validated record: typed column values (in `spec.typed` order) and the payload as received."""
@@ -258,7 +267,8 @@ def table_ddl(spec: EntitySpec) -> sql.Composed:
     return sql.SQL(";\n").join(stmts)
 
 
-def ensure_raw_schema(conn: psycopg.Connection, specs: Sequence[EntitySpec]) -> None:
+def ensure_raw_schema(conn: psycopg.Connection, specs: Sequence[EntitySpec],
+                      own_tables: Sequence[OwnTable] = ()) -> None:
     """Create raw_meta and every schema/table of `specs` (idempotent, serialised by a lock).
 
     The DDL runs only when its text changed since it was last applied (`raw_meta.ddl_applied`
@@ -267,12 +277,12 @@ def ensure_raw_schema(conn: psycopg.Connection, specs: Sequence[EntitySpec]) -> 
     for that table, the two deadlocked (seen with the extraction processes of one run and with
     Dagster's concurrent asset steps)."""
     statements = [META_DDL, *(schema_ddl(source) for source in sorted({s.source for s in specs})),
-                  *(table_ddl(spec) for spec in specs)]
+                  *(table_ddl(spec) for spec in specs), *(t.ddl for t in own_tables)]
     text = "\n;\n".join(st.as_string(conn) if isinstance(st, sql.Composable) else st for st in statements)
     digest = hashlib.sha256(text.encode()).hexdigest()
     # and every table still there (a dropped schema is created again)
     tables = ["raw_meta.loads", "raw_meta.ddl_applied", *(f"raw_{s}.rejects" for s in {sp.source for sp in specs}),
-              *(f"{spec.schema}.{spec.table}" for spec in specs)]
+              *(f"{spec.schema}.{spec.table}" for spec in specs), *(t.name for t in own_tables)]
     with conn.transaction():
         row = conn.execute(
             "select bool_and(to_regclass(t) is not null) from unnest(%s::text[]) as t", (tables,)).fetchone()

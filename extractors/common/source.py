@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic_settings import BaseSettings
 
-from extractors.common.raw import EntitySpec
+from extractors.common.raw import EntitySpec, OwnTable
 from extractors.common.runner import LoadContext
 from extractors.common.settings import RetrySettings
 
@@ -63,6 +63,8 @@ class SourceSpec:
     # settings fields that are secrets
     secrets: frozenset[str] = frozenset()
     description: str = ""
+    # raw tables of the source that no entity loads (extractors.common.raw.OwnTable)
+    own_tables: tuple[OwnTable, ...] = ()
 
     @property
     def specs(self) -> list[EntitySpec]:

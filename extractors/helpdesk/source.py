@@ -6,6 +6,7 @@ from extractors.common.source import Entity, SourceSpec
 from extractors.helpdesk import extract as x
 from extractors.helpdesk.client import HelpdeskClient
 from extractors.helpdesk.settings import HelpdeskSettings
+from extractors.helpdesk.webhook_events import WEBHOOK_EVENTS
 
 
 def _okdesk(settings: HelpdeskSettings) -> bool:
@@ -32,4 +33,5 @@ SOURCE = SourceSpec(
     client=lambda settings, tz, retry, transport: HelpdeskClient(settings, tz, retry, transport),
     env={"url": "HELPDESK_URL", "api_token": "HELPDESK_API_TOKEN", "mode": "HELPDESK_MODE"},
     secrets=frozenset({"api_token"}),
+    own_tables=(WEBHOOK_EVENTS,),  # written by the webhook receiver (extractors/helpdesk/webhooks.py)
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import control, helpdesk, helpdesk_edit, onec, ratelimit, registry, schedule
+from . import control, helpdesk, helpdesk_edit, onec, ratelimit, registry, schedule, webhooks
 from .context import SimClock, SimContext, company_zone
 from .errors import install_handlers
 from .faults import FaultConfig, FaultState
@@ -38,7 +38,8 @@ def create_app(world_path: str | Path, *, now: str | None = None, faults: FaultC
     app.add_middleware(FaultMiddleware)
     app.add_middleware(ratelimit.RateLimitMiddleware)
     app.add_middleware(RequestCountMiddleware)  # outermost: requests a fault answers count too
-    for module in (control, ratelimit, helpdesk_edit, helpdesk, schedule, onec, registry):
+    app.state.webhooks = webhooks.from_settings(world, settings, app.state.sim.tz)
+    for module in (control, webhooks, ratelimit, helpdesk_edit, helpdesk, schedule, onec, registry):
         app.include_router(module.router)
     # the routes as declared (path templates), in the order they are matched: the request counter's keys
     app.state.source_routes = [r for m in (helpdesk, schedule, onec, registry) for r in m.router.routes]

@@ -13,6 +13,7 @@ from .context import ClockError, SimContext, ctx
 from .errors import json_response
 from .faults import FaultConfig
 from .timefmt import add_days, parse_utc
+from .webhooks import sender_of
 
 router = APIRouter(prefix="/_sim")
 
@@ -56,6 +57,7 @@ def get_clock(request: Request) -> Response:
 @router.post("/clock")
 async def set_clock(request: Request) -> Response:
     c = ctx(request)
+    before = c.clock.get()
     try:
         move = ClockMove.model_validate_json(await request.body())
     except ValidationError as exc:
@@ -72,6 +74,8 @@ async def set_clock(request: Request) -> Response:
             c.clock.set(add_days(c.clock.get(), days))
     except ClockError as exc:
         return _problem(409, str(exc))
+    if (sender := sender_of(request)) is not None:
+        sender.clock_moved(before, c.clock.get())
     return json_response(_clock(c))
 
 

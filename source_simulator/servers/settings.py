@@ -38,3 +38,10 @@ class ServerSettings(BaseSettings):
     sim_helpdesk_rate_limit: float = Field(default=0.0, ge=0, alias="SIM_HELPDESK_RATE_LIMIT")
     # Size of the LRU cache of ordered key lists (one entry per (listing, filter, clock)).
     sim_key_cache_entries: int = Field(default=16, alias="SIM_KEY_CACHE_ENTRIES")
+    # Webhooks (source_simulator/servers/webhooks.py): where each status change the clock reveals
+    # is POSTed in Okdesk's shape (the token in the URL's query), unset = none sent; the share of
+    # changes delivered twice (deterministic); delivery attempts per event.
+    sim_helpdesk_webhook_url: str | None = Field(default=None, alias="SIM_HELPDESK_WEBHOOK_URL")
+    sim_helpdesk_webhook_duplicate_rate: float = Field(default=0.05, ge=0, le=1,
+                                                       alias="SIM_HELPDESK_WEBHOOK_DUPLICATE_RATE")
+    sim_helpdesk_webhook_attempts: int = Field(default=8, ge=1, alias="SIM_HELPDESK_WEBHOOK_ATTEMPTS")
