@@ -1,9 +1,9 @@
 """dbt in Dagster: every dbt model is an asset, every dbt test an asset check.
 
-Asset keys (docs/dbt.md): a dbt source `source('raw_<source>', '<table>')` is the
-extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model name>]`,
-e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups follow the
-schema (`dbt_staging`, `dbt_intermediate`, `dbt_marts`).
+Asset keys (docs/dbt.md) are dagster-dbt's: a dbt source `source('raw_<source>', '<table>')`
+is the extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model name>]`,
+e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups, owners and tags
+follow the layer (the schema: `dbt_staging`, `dbt_intermediate`, `dbt_marts`, `dbt_bi`).
 
 The manifest is prepared by `make dbt-parse` (orchestration/dbt_manifest.py; under `dagster
 dev` on load), so the definitions load without a database and without running anything.
@@ -42,23 +42,34 @@ elif not dbt_project.manifest_path.exists():
     raise RuntimeError(f"no dbt manifest at {dbt_project.manifest_path}: run `make dbt-parse` first")
 
 
-def asset_key_for(props: Mapping[str, Any]) -> dg.AssetKey:
-    """The Dagster key of a dbt node (pure; unit-tested)."""
-    if props["resource_type"] == "source":
-        return dg.AssetKey([props["source_name"], props["name"]])
-    schema = (props.get("config") or {}).get("schema") or props.get("schema") or "public"
-    return dg.AssetKey([schema, props["name"]])
+# Who answers for a model when its YAML names nobody (`meta: {owner: ...}` on the model):
+# the data team for what mirrors and joins the sources, analytics for the marts and the views
+# the dashboards read (the same addresses as the exposures' owners).
+LAYER_OWNERS = {
+    "staging": "data@example.com",
+    "intermediate": "data@example.com",
+    "marts": "analytics@example.com",
+    "bi": "analytics@example.com",
+}
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
-    """Sources -> the extractors' raw assets; models -> [schema, name]."""
+    """dagster-dbt's keys (a source is `[source_name, table]`, the extractor's asset; a model
+    `[schema, name]`), plus per model: the group of its layer, its owner, and tags `layer`
+    (the schema: staging, intermediate, marts, bi) and `domain` (its folder: core, kpi, bonus ...)."""
 
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        return asset_key_for(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        schema = asset_key_for(dbt_resource_props).path[0]
-        return f"dbt_{schema}"
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] != "model":
+            return spec
+        layer = props["config"]["schema"]
+        tags = {"layer": layer}
+        if len(props["fqn"]) > 3:  # [project, layer folder, domain folder, ..., name]
+            tags["domain"] = props["fqn"][2]
+        owner = (props.get("config", {}).get("meta") or props.get("meta") or {}).get("owner")
+        owners = list(spec.owners) or [owner or LAYER_OWNERS[layer]]
+        return spec.replace_attributes(group_name=f"dbt_{layer}", owners=owners).merge_attributes(tags=tags)
 
 
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
