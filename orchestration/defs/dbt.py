@@ -11,6 +11,7 @@ dev` on load), so the definitions load without a database and without running an
 
 # No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -130,18 +131,37 @@ def dbt_environment(url: str | None = None) -> dict[str, str]:
 AFTER_FORECASTS = "source:forecasts+"
 
 
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
+    """`values` in os.environ (and `drop` out of it) for the block only. DbtCliResource.cli
+    hands dbt the process environment and takes no environment of its own; the subprocess
+    keeps its copy, and the run's process is left as it was."""
+    saved = {name: os.environ.get(name) for name in (*values, *drop)}
+    for name in drop:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
-    os.environ.update(dbt_environment(warehouse.resolved()))
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
     args = ["build", "--exclude-resource-type", "unit_test"]
     # the nightly job tags its runs: row-level tests of the big incremental tables read only the
     # rows loaded since the previous build (their `where:` config); other runs test every row.
     # Environment variables, not --vars: a var other than the parsed manifest's makes dbt
     # re-parse the whole project, the variables only the YAML files that read them.
-    os.environ.pop(DATA_TESTS_SINCE_ENV, None)
-    os.environ.update(data_tests_scope(context.run.tags.get(DATA_TESTS_TAG)))
-    yield from dbt.cli(args, context=context).stream()
+    env = {**dbt_environment(warehouse.resolved()), **data_tests_scope(context.run.tags.get(DATA_TESTS_TAG), warehouse.resolved())}
+    with _environment(env, drop=(DATA_TESTS_SINCE_ENV,)):
+        invocation = dbt.cli(args, context=context)  # starts dbt with this environment
+    yield from invocation.stream()
 
 
 @dbt_assets(

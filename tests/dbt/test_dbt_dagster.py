@@ -3,6 +3,8 @@ and one real materialisation of a slice through dagster-dbt."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 
@@ -61,7 +63,9 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
     ensure_schema(module_db)
     # The definitions bind the warehouse when they load; a run against another database gets
     # its own resource (as a deployment would through WAREHOUSE_URL).
-    for var in ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DBNAME"):
+    dbt_vars = ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DBNAME",
+                "DBT_ENV_CUSTOM_ENV_DATA_TESTS")
+    for var in dbt_vars:
         monkeypatch.delenv(var, raising=False)
     slice_ = [dg.AssetKey(["staging", "stg_onec__clients"]), dg.AssetKey(["staging", "stg_onec__employees"])]
     result = dg.materialize(
@@ -73,6 +77,8 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
     assert result.success
     materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == set(slice_)
+    # dbt got the run's warehouse; the process running the asset is left as it was
+    assert not [var for var in dbt_vars if var in os.environ]
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
     import warehouse
