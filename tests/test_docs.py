@@ -37,7 +37,7 @@ def test_every_cited_section_of_the_rules_exists() -> None:
     anchors = {_anchor(h) for h in headings}
     broken, cited = [], 0
     for path in _cited_in():
-        if not path.is_file():
+        if not path.is_file() or path == Path(__file__).resolve():  # this file shows the patterns
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if "rules.md" not in text:
