@@ -17,8 +17,8 @@ PROFILE ?= demo
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DAGSTER_HOME ?= $(ROOT)/.local/dagster_home
 export PYTHONUNBUFFERED := 1
-# Unset WAREHOUSE_URL means the private cluster below (infra/warehouse.sh).
-WAREHOUSE_DEFAULT := postgresql://warehouse:warehouse@127.0.0.1:55432/warehouse
+# Unset WAREHOUSE_URL means the private cluster (infra/warehouse.sh); warehouse/settings.py
+# holds its URL.
 
 .PHONY: help setup superset-venv chromium warehouse demo test stop psql run bench lint \
         simulator-up pipeline-up superset-up dagster-up approvals-up demo-info
@@ -80,7 +80,7 @@ stop:
 	@if [ -z "$${WAREHOUSE_URL:-}" ]; then infra/warehouse.sh stop; fi
 
 psql: warehouse
-	@psql "$${WAREHOUSE_URL:-$(WAREHOUSE_DEFAULT)}"
+	@psql "$$($(PY) -c 'import warehouse; print(warehouse.libpq_url(warehouse.warehouse_url()))')"
 
 # ------------------------------------------------------------------ tests
 test: setup dbt-parse superset-venv chromium warehouse

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse.settings import setting
+from warehouse.settings import setting, warehouse_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    warehouse_url: str = Field(default_factory=lambda: setting("WAREHOUSE_URL"), validation_alias=AliasChoices("WAREHOUSE_URL", "warehouse_url"))
+    warehouse_url: str = Field(default_factory=warehouse_url,
+                               validation_alias=AliasChoices("WAREHOUSE_URL", "warehouse_url"))
     superset_database_uri: str = Field(
         f"sqlite:///{ROOT / '.local' / 'superset' / 'superset.db'}",
         validation_alias=AliasChoices("SUPERSET_DATABASE_URI", "superset_database_uri"),

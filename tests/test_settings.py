@@ -62,3 +62,20 @@ def test_each_default_is_written_once() -> None:
             capture_output=True, text=True, cwd=settings.__file__.rsplit("/warehouse/", 1)[0],
         ).stdout.split()
         assert found == ["warehouse/settings.py"], literal
+
+
+def test_the_warehouse_url_is_read_in_one_place(bare_env: pytest.MonkeyPatch) -> None:
+    """Every part finds the warehouse where warehouse/settings.py says: no other module reads
+    WAREHOUSE_URL from the environment (Dagster's resource binds it by name, orchestration/resources.py)."""
+    found = subprocess.run(
+        ["git", "grep", "-n", "-E", r"""(environ(\.get\(|\[)|getenv\(|setting\()["']WAREHOUSE_URL""",
+         "--", "*.py", ":!tests"],
+        capture_output=True, text=True, cwd=settings.__file__.rsplit("/warehouse/", 1)[0],
+    ).stdout.splitlines()
+    assert [line.split(":", 1)[0] for line in found] == ["warehouse/settings.py"] * len(found) and found, found
+    from bonus_export.settings import Settings
+
+    bare_env.setenv("WAREHOUSE_URL", "postgresql://u:p@db.example:5432/wh")
+    assert Settings().warehouse_url == "postgresql://u:p@db.example:5432/wh"
+    bare_env.delenv("WAREHOUSE_URL")
+    assert Settings().warehouse_url == settings.WAREHOUSE_URL_DEFAULT

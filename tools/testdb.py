@@ -9,16 +9,14 @@ from pathlib import Path
 
 import psycopg
 
-from warehouse import libpq_url, warehouse_url, with_database
+from warehouse import libpq_url, private_cluster, warehouse_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def ensure_server() -> str:
     """Start the private cluster unless WAREHOUSE_URL points elsewhere; return the base URL."""
-    import os
-
-    if not os.environ.get("WAREHOUSE_URL"):
+    if private_cluster():
         subprocess.run([str(ROOT / "infra" / "warehouse.sh"), "start"], check=True)
     url = warehouse_url()
     try:

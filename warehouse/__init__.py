@@ -12,12 +12,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from warehouse.settings import company_tz, setting
-
-
-def warehouse_url() -> str:
-    """The configured warehouse URL (`WAREHOUSE_URL`; unset in demo: the private cluster)."""
-    return setting("WAREHOUSE_URL")
+from warehouse.settings import company_tz
+from warehouse.settings import private_cluster as private_cluster
+from warehouse.settings import warehouse_url as warehouse_url
 
 
 def libpq_url(url: str) -> str:

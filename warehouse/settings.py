@@ -81,8 +81,19 @@ class SharedSettings:
 
 def shared() -> SharedSettings:
     """The shared settings, read from the environment now (tests change it between calls)."""
-    return SharedSettings(app_env=app_env(), company_tz=setting("COMPANY_TZ"), warehouse_url=setting("WAREHOUSE_URL"))
+    return SharedSettings(app_env=app_env(), company_tz=company_tz(), warehouse_url=warehouse_url())
 
 
 def company_tz() -> str:
     return setting("COMPANY_TZ")
+
+
+def warehouse_url() -> str:
+    """The configured warehouse URL (`WAREHOUSE_URL`; unset in demo: the private cluster)."""
+    return setting("WAREHOUSE_URL")
+
+
+def private_cluster() -> bool:
+    """Whether the warehouse is the private cluster `make` starts (WAREHOUSE_URL unset), which
+    `make` and the tests start and stop; a configured server is never started or stopped."""
+    return not os.environ.get("WAREHOUSE_URL")

@@ -3,7 +3,8 @@ it), its settings, its client and the environment variables behind its settings.
 
 Every `extractors/<source>/source.py` exports one `SOURCE`; `extractors.sources.all_sources()`
 lists them. The runner, the CLI, the Dagster source assets and their checks loop over that list,
-so a new source is a new package with a `source.py` and one line in `extractors/sources.py`.
+so a new source is a new package with a `source.py` and one line in `extractors/sources.py`, or,
+kept outside this package, an entry point (extractors/sources.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reading the managers' registry workbook: find the header, clean the cells, reject what stays unreadable.
 
-Pure functions over openpyxl; no database, no HTTP. Tolerated untidiness (../shared/spec/sources.md
-section 4): title rows above the header, blank rows and cells, decimal commas, Excel serial or
+Pure functions over openpyxl; no database, no HTTP. Tolerated untidiness (docs/rules.md
+"Registry workbook"): title rows above the header, blank rows and cells, decimal commas, Excel serial or
 `ДД.ММ.ГГГГ` dates, codes with spaces. A row that still cannot be read becomes a `RowReject`
 naming the sheet, row number, column and reason.
 """

@@ -1,9 +1,9 @@
 """dbt in Dagster: every dbt model is an asset, every dbt test an asset check.
 
-Asset keys (docs/dbt.md): a dbt source `source('raw_<source>', '<table>')` is the
-extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model name>]`,
-e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups follow the
-schema (`dbt_staging`, `dbt_intermediate`, `dbt_marts`).
+Asset keys (docs/dbt.md) are dagster-dbt's: a dbt source `source('raw_<source>', '<table>')`
+is the extractor's asset `["raw_<source>", "<table>"]`; a model is `[<schema>, <model name>]`,
+e.g. `["marts", "fct_events"]`, `["staging", "stg_helpdesk__issues"]`. Groups, owners and tags
+follow the layer (the schema: `dbt_staging`, `dbt_intermediate`, `dbt_marts`, `dbt_bi`).
 
 The manifest is prepared by `make dbt-parse` (orchestration/dbt_manifest.py; under `dagster
 dev` on load), so the definitions load without a database and without running anything.
@@ -11,6 +11,7 @@ dev` on load), so the definitions load without a database and without running an
 
 # No `from __future__ import annotations`: Dagster reads the asset annotations at runtime.
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -42,23 +43,34 @@ elif not dbt_project.manifest_path.exists():
     raise RuntimeError(f"no dbt manifest at {dbt_project.manifest_path}: run `make dbt-parse` first")
 
 
-def asset_key_for(props: Mapping[str, Any]) -> dg.AssetKey:
-    """The Dagster key of a dbt node (pure; unit-tested)."""
-    if props["resource_type"] == "source":
-        return dg.AssetKey([props["source_name"], props["name"]])
-    schema = (props.get("config") or {}).get("schema") or props.get("schema") or "public"
-    return dg.AssetKey([schema, props["name"]])
+# Who answers for a model when its YAML names nobody (`meta: {owner: ...}` on the model):
+# the data team for what mirrors and joins the sources, analytics for the marts and the views
+# the dashboards read (the same addresses as the exposures' owners).
+LAYER_OWNERS = {
+    "staging": "data@example.com",
+    "intermediate": "data@example.com",
+    "marts": "analytics@example.com",
+    "bi": "analytics@example.com",
+}
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
-    """Sources -> the extractors' raw assets; models -> [schema, name]."""
+    """dagster-dbt's keys (a source is `[source_name, table]`, the extractor's asset; a model
+    `[schema, name]`), plus per model: the group of its layer, its owner, and tags `layer`
+    (the schema: staging, intermediate, marts, bi) and `domain` (its folder: core, kpi, bonus ...)."""
 
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        return asset_key_for(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        schema = asset_key_for(dbt_resource_props).path[0]
-        return f"dbt_{schema}"
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] != "model":
+            return spec
+        layer = props["config"]["schema"]
+        tags = {"layer": layer}
+        if len(props["fqn"]) > 3:  # [project, layer folder, domain folder, ..., name]
+            tags["domain"] = props["fqn"][2]
+        owner = (props.get("config", {}).get("meta") or props.get("meta") or {}).get("owner")
+        owners = list(spec.owners) or [owner or LAYER_OWNERS[layer]]
+        return spec.replace_attributes(group_name=f"dbt_{layer}", owners=owners).merge_attributes(tags=tags)
 
 
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -119,18 +131,37 @@ def dbt_environment(url: str | None = None) -> dict[str, str]:
 AFTER_FORECASTS = "source:forecasts+"
 
 
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
+    """`values` in os.environ (and `drop` out of it) for the block only. DbtCliResource.cli
+    hands dbt the process environment and takes no environment of its own; the subprocess
+    keeps its copy, and the run's process is left as it was."""
+    saved = {name: os.environ.get(name) for name in (*values, *drop)}
+    for name in drop:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """`dbt build` of the selected models: runs them and their tests (asset checks)."""
-    os.environ.update(dbt_environment(warehouse.resolved()))
     # unit tests belong to CI (tests/dbt), not to production builds (dbt's advice)
     args = ["build", "--exclude-resource-type", "unit_test"]
     # the nightly job tags its runs: row-level tests of the big incremental tables read only the
     # rows loaded since the previous build (their `where:` config); other runs test every row.
     # Environment variables, not --vars: a var other than the parsed manifest's makes dbt
     # re-parse the whole project, the variables only the YAML files that read them.
-    os.environ.pop(DATA_TESTS_SINCE_ENV, None)
-    os.environ.update(data_tests_scope(context.run.tags.get(DATA_TESTS_TAG)))
-    yield from dbt.cli(args, context=context).stream()
+    env = {**dbt_environment(warehouse.resolved()), **data_tests_scope(context.run.tags.get(DATA_TESTS_TAG), warehouse.resolved())}
+    with _environment(env, drop=(DATA_TESTS_SINCE_ENV,)):
+        invocation = dbt.cli(args, context=context)  # starts dbt with this environment
+    yield from invocation.stream()
 
 
 @dbt_assets(

@@ -1,7 +1,9 @@
-"""dbt in Dagster: asset keys (the contract docs/dbt.md states), dbt tests as asset checks,
+"""dbt in Dagster: asset keys (the contract docs/dbt.md states), owners and tags, dbt tests as asset checks,
 and one real materialisation of a slice through dagster-dbt."""
 
 from __future__ import annotations
+
+import os
 
 import dagster as dg
 import pytest
@@ -9,13 +11,34 @@ import pytest
 from extractors.run import ensure_schema
 
 
-def test_asset_keys_of_sources_and_models() -> None:
-    from orchestration.defs.dbt import asset_key_for
+def test_a_marts_asset_shows_its_owner_layer_and_domain() -> None:
+    """In Dagster's catalogue a mart says who answers for it and where it sits; a staging model
+    belongs to the data team."""
+    from orchestration.defs.dbt import defs
 
-    assert asset_key_for({"resource_type": "source", "source_name": "raw_helpdesk", "name": "issues"}) == dg.AssetKey(
-        ["raw_helpdesk", "issues"])
-    assert asset_key_for({"resource_type": "model", "name": "fct_events", "config": {"schema": "marts"}}) == dg.AssetKey(
-        ["marts", "fct_events"])
+    graph = defs.resolve_asset_graph()
+    kpi = graph.get(dg.AssetKey(["marts", "mart_engineer_kpi"]))
+    assert kpi.owners == ["analytics@example.com"]
+    assert kpi.tags["layer"] == "marts" and kpi.tags["domain"] == "kpi"
+    assert kpi.group_name == "dbt_marts"
+    issues = graph.get(dg.AssetKey(["staging", "stg_helpdesk__issues"]))
+    assert issues.owners == ["data@example.com"]
+    assert issues.tags["layer"] == "staging" and issues.group_name == "dbt_staging"
+    assert graph.get(dg.AssetKey(["bi", "bi_money"])).tags["layer"] == "bi"
+
+
+def test_a_models_meta_owner_wins_over_its_layers() -> None:
+    import copy
+    import json
+
+    from orchestration.defs.dbt import dbt_project, translator
+
+    manifest = copy.deepcopy(json.loads(dbt_project.manifest_path.read_text(encoding="utf-8")))
+    uid = next(u for u, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["name"] == "fct_sales")
+    manifest["nodes"][uid]["config"].setdefault("meta", {})["owner"] = "sales-ops@example.com"
+    spec = translator.get_asset_spec(manifest, uid, None)
+    assert spec.key == dg.AssetKey(["marts", "fct_sales"])
+    assert spec.owners == ["sales-ops@example.com"]
 
 
 def test_definitions_map_sources_to_extractor_assets_and_tests_to_checks() -> None:
@@ -40,7 +63,9 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
     ensure_schema(module_db)
     # The definitions bind the warehouse when they load; a run against another database gets
     # its own resource (as a deployment would through WAREHOUSE_URL).
-    for var in ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DBNAME"):
+    dbt_vars = ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DBNAME",
+                "DBT_ENV_CUSTOM_ENV_DATA_TESTS")
+    for var in dbt_vars:
         monkeypatch.delenv(var, raising=False)
     slice_ = [dg.AssetKey(["staging", "stg_onec__clients"]), dg.AssetKey(["staging", "stg_onec__employees"])]
     result = dg.materialize(
@@ -52,6 +77,8 @@ def test_materialising_a_slice_runs_dbt_and_its_checks(module_db: str, monkeypat
     assert result.success
     materialized = {e.event_specific_data.materialization.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == set(slice_)
+    # dbt got the run's warehouse; the process running the asset is left as it was
+    assert not [var for var in dbt_vars if var in os.environ]
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
     import warehouse

@@ -1,4 +1,4 @@
-"""The registry workbook: sources.md columns, managers' untidiness, listed rejects."""
+"""The registry workbook: the columns of docs/rules.md "Registry workbook", managers' untidiness, listed rejects."""
 
 from __future__ import annotations
 

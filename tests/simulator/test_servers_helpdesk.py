@@ -1,4 +1,4 @@
-"""The help-desk endpoints of the simulator server against sources.md §1 (real HTTP)."""
+"""The help-desk endpoints of the simulator server against docs/rules.md "Help desk" (real HTTP)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""1C OData of the simulator server against sources.md §3 (real HTTP, Cyrillic entity names)."""
+"""1C OData of the simulator server against docs/rules.md "1C accounting" (real HTTP, Cyrillic entity names)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The schedule service of the simulator server against sources.md §2 (real HTTP)."""
+"""The schedule service of the simulator server against docs/rules.md "Schedule service" (real HTTP)."""
 
 from __future__ import annotations
 
