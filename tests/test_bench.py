@@ -179,3 +179,24 @@ def test_gx_checks_are_told_by_name(name: str, gx: bool):
     from benchmarks.dagster_runs import is_gx_check
 
     assert is_gx_check(name) is gx
+
+
+def test_a_chart_is_timed_as_its_dashboard_opens_it_and_with_an_engineer_chosen():
+    from benchmarks.charts import _with_filters
+
+    saved = {"queries": [{"time_range": "No filter", "filters": [
+        {"col": "created_at", "op": "TEMPORAL_RANGE", "val": "No filter"}]}]}
+    native = [{"kind": "time", "column": None, "default": "previous calendar month"},
+              {"kind": "select", "column": "full_name", "default": None},
+              {"kind": "select", "column": "client_name", "default": None}]
+    opened = _with_filters(saved, native, {"created_at", "full_name"}, {})
+    assert opened["queries"][0]["time_range"] == "previous calendar month"
+    assert opened["queries"][0]["filters"] == [
+        {"col": "created_at", "op": "TEMPORAL_RANGE", "val": "previous calendar month"}]
+    chosen = _with_filters(saved, native, {"created_at", "full_name"}, {"full_name": "Иванов Иван"})
+    assert chosen["queries"][0]["filters"][-1] == {"col": "full_name", "op": "IN", "val": ["Иванов Иван"]}
+    # a dataset without the filter's column is not filtered by it (as Superset does)
+    other = _with_filters(saved, native, {"created_at"}, {"full_name": "Иванов Иван"})
+    assert len(other["queries"][0]["filters"]) == 1
+    # the saved chart itself is left as it was
+    assert saved["queries"][0]["time_range"] == "No filter"
