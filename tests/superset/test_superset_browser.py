@@ -93,7 +93,7 @@ def test_engineer_reads_roubles_dates_and_months_in_russian(browser, superset_ur
     assert [row[0] for row in closed] == ["1001"]
     assert re.fullmatch(r"01\.10\.2026 \d\d:\d\d", closed[0][1]), closed[0]
     # the monthly KPI: newest month first (November has no closed ticket, October one)
-    months = table_rows(page, "Мои показатели по месяцам")
+    months = table_rows(page, "Мои показатели по месяцам (все месяцы)")
     assert [(row[0], row[3]) for row in months] == [("ноябрь 2026", "0"), ("октябрь 2026", "1")]
     assert months[1][4] == "100,0%" and months[1][6] == "21,0"  # SLA share, hours worked
     page.context.close()

@@ -136,8 +136,8 @@ def test_the_figures_checked_include_the_known_cards():
     by_name = {chart["slice_name"]: chart_number_formats(chart) for _, chart, _ in _charts_with_datasets()}
     assert by_name["Моя премия, ₽"] == [("Премия, ₽", "sum(amount_rub)", MONEY)]
     assert by_name["Бэклог (открытые)"] == [("Бэклог", "count(*)", COUNT)]
-    assert ("SLA решения", "avg(sla_resolution_rate)", PERCENT) in by_name["Мои показатели по месяцам"]
-    assert ("Отработано, ч", "sum(hours_worked)", HOURS) in by_name["Мои показатели по месяцам"]
+    assert ("SLA решения", "avg(sla_resolution_rate)", PERCENT) in by_name["Мои показатели по месяцам (все месяцы)"]
+    assert ("Отработано, ч", "sum(hours_worked)", HOURS) in by_name["Мои показатели по месяцам (все месяцы)"]
 
 
 def test_no_chart_format_is_smart_number_or_iso_dates():
@@ -171,7 +171,7 @@ def test_dates_read_dd_mm_yyyy_and_months_by_name():
 
 
 def test_the_engineers_monthly_table_lists_the_newest_month_first():
-    chart = next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == "Мои показатели по месяцам")
+    chart = next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == "Мои показатели по месяцам (все месяцы)")
     params, query = chart["params"], json.loads(chart["query_context"])["queries"][0]
     assert params["timeseries_limit_metric"]["sqlExpression"] == "max(period_start)"
     assert params["order_desc"] is True
