@@ -13,7 +13,7 @@
         when split_part({{ reason }}, '; ', 1) like '%expected an INN%' then 'bad_inn'
         when split_part({{ reason }}, '; ', 1) ~ 'expected a date|should be a valid (datetime|date)|timezone'
             then 'not_a_date'
-        when split_part({{ reason }}, '; ', 1) ~ 'expected a number|should be a valid (integer|number|decimal)|finite number'
+        when split_part({{ reason }}, '; ', 1) ~ 'expected a number|should be a valid (integer|number|decimal)|finite number|^field ''[^'']*'': Decimal input'
             then 'not_a_number'
         when split_part({{ reason }}, '; ', 1) ~ ': Input should be ''' then 'unknown_code'
         when split_part({{ reason }}, '; ', 1) ~ '^field ''' then 'invalid_value'
