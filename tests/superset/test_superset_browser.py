@@ -175,11 +175,11 @@ def test_manager_bonus_and_contract_dashboards_open_on_the_last_closed_month(bro
 def test_engineer_reads_russian_names_not_codes(browser, superset_url, loaded, artifacts):
     """Line kinds, work types and shift types in Russian (dim_codes, dim_work_types through the bi views)."""
     page = new_page(browser, superset_url, "engineer")
-    visit = open_dashboard(page, superset_url, "engineer", shots=artifacts, tag="engineer-names-")
+    visit = open_dashboard(page, superset_url, "engineer", shots=artifacts, tag="engineer-names-", period=OCTOBER)
     assert visit.errors == []
     assert "Баллы за заявку" in visit.text  # E001's ticket_points bonus lines
     assert "Ремонт" in visit.text  # closed ticket 1001, work type repair
-    assert "Ночное дежурство" in visit.text  # shift sh-2, duty_night
+    assert "Ночное дежурство" in visit.text  # October's shift sh-2, duty_night
     for code in ("ticket_points", "duty_night", "repair", "worked"):
         assert code not in visit.text
     page.context.close()
