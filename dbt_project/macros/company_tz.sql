@@ -18,3 +18,9 @@
     (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date
 {%- endmacro %}
 
+
+{#- A timestamptz as the company's wall-clock time (timestamp without time zone): what the
+    screens show. Superset draws a naive timestamp as it is; a timestamptz it would draw in UTC. -#}
+{% macro to_company_local(ts) -%}
+    (({{ ts }}) at time zone '{{ company_tz() }}')
+{%- endmacro %}

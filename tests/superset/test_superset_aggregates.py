@@ -92,7 +92,7 @@ def test_pre_aggregated_chart_answers_like_the_facts(admin, loaded, superset_war
     (f"{WIDE[0]} : {WIDE[1]}", "Север"),
 ])
 def test_weekly_load_bars_equal_the_tickets_per_week(admin, loaded, superset_warehouse, time_range, team):
-    chart = _charts(admin)["Нагрузка по неделям: создано заявок"]
+    chart = _charts(admin)["Нагрузка по неделям за период: создано заявок"]
     qc = json.loads(chart["query_context"])
     qc["force"] = True
     if team:

@@ -57,8 +57,9 @@ def test_engineer_sees_only_own_rows_on_every_chart_of_the_engineer_dashboard(su
             if "personnel_no" in row:
                 seen_personnel.add(row["personnel_no"])
     assert seen_personnel == {"E001"}
-    # the bonus total is E001's alone: 562.50 + 3500.00 + 406.25
-    assert _rows_of(engineer, "engineer", "Моя премия, ₽")[0]["Премия, ₽"] == pytest.approx(4468.75)
+    # the chart's own query has no period: E001's lines of every month, nobody else's
+    # (October 562,50 + 3 500,00 + 406,25, the last closed month 1 000,00, the current month 300,00)
+    assert _rows_of(engineer, "engineer", "Моя премия, ₽")[0]["Премия, ₽"] == pytest.approx(5768.75)
 
 
 def test_engineer_cannot_open_other_dashboards_or_their_data(superset_url, admin, loaded):
@@ -79,7 +80,7 @@ def test_roles_see_their_dashboards(superset_url, loaded):
 
 
 def test_bonus_approval_status_and_link(admin, loaded):
-    rows = {r["personnel_no"]: r for r in _rows_of(admin, "bonuses", "Премии по инженерам и периодам")}
+    rows = {r["personnel_no"]: r for r in _rows_of(admin, "bonuses", "Премии по инженерам и месяцам периода")}
     # E001 approved with the current hash, E002 approved with an older hash, E003 never decided
     assert {k: r["approval_status_ru"] for k, r in rows.items()} == {
         "E001": "утверждена", "E002": "устарела", "E003": "ожидает"}

@@ -136,8 +136,8 @@ def test_the_figures_checked_include_the_known_cards():
     by_name = {chart["slice_name"]: chart_number_formats(chart) for _, chart, _ in _charts_with_datasets()}
     assert by_name["Моя премия, ₽"] == [("Премия, ₽", "sum(amount_rub)", MONEY)]
     assert by_name["Бэклог (открытые)"] == [("Бэклог", "count(*)", COUNT)]
-    assert ("SLA решения", "avg(sla_resolution_rate)", PERCENT) in by_name["Мои показатели по месяцам"]
-    assert ("Отработано, ч", "sum(hours_worked)", HOURS) in by_name["Мои показатели по месяцам"]
+    assert ("SLA решения", "avg(sla_resolution_rate)", PERCENT) in by_name["Мои показатели по месяцам (все месяцы)"]
+    assert ("Отработано, ч", "sum(hours_worked)", HOURS) in by_name["Мои показатели по месяцам (все месяцы)"]
 
 
 def test_no_chart_format_is_smart_number_or_iso_dates():
@@ -171,7 +171,7 @@ def test_dates_read_dd_mm_yyyy_and_months_by_name():
 
 
 def test_the_engineers_monthly_table_lists_the_newest_month_first():
-    chart = next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == "Мои показатели по месяцам")
+    chart = next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == "Мои показатели по месяцам (все месяцы)")
     params, query = chart["params"], json.loads(chart["query_context"])["queries"][0]
     assert params["timeseries_limit_metric"]["sqlExpression"] == "max(period_start)"
     assert params["order_desc"] is True
@@ -190,3 +190,40 @@ def test_superset_speaks_russian_numbers_and_dates(tmp_path, monkeypatch):
     assert time["date"] == DATE
     assert time["months"][10] == "ноябрь" and time["shortDays"][1] == "пн"
     assert len(time["months"]) == len(time["shortMonths"]) == 12 and len(time["days"]) == 7
+
+
+def test_each_dashboard_opens_on_the_period_that_answers_its_first_question():
+    files = read_tree(BUNDLE_DIR)
+    defaults = {}
+    for rel, dash in files.items():
+        if rel.startswith("dashboards/"):
+            period = next(f for f in dash["metadata"]["native_filter_configuration"] if f["name"] == "Период")
+            mask = period["defaultDataMask"]
+            assert mask["extraFormData"].get("time_range", "No filter") == mask["filterState"]["value"], rel
+            defaults[dash["slug"]] = mask["filterState"]["value"]
+    assert defaults == {
+        "engineer": "Current month", "manager": "previous calendar month", "bonuses": "previous calendar month",
+        "contracts": "previous calendar month", "forecast": "No filter", "data-quality": "No filter"}
+
+
+def test_every_big_number_says_which_period_it_shows():
+    files = read_tree(BUNDLE_DIR)
+    silent = [chart["slice_name"] for rel, chart in files.items()
+              if rel.startswith("charts/") and chart["viz_type"] == "big_number_total"
+              and not any(word in (chart["params"].get("subheader") or "") for word in ("период", "сейчас", "сборке"))]
+    assert silent == []
+
+
+def test_docs_list_every_dashboard_chart_and_the_model_it_reads():
+    text = (BUNDLE_DIR.parents[1] / "docs" / "superset.md").read_text(encoding="utf-8")
+    files = read_tree(BUNDLE_DIR)
+    datasets = {p["uuid"]: p for rel, p in files.items() if rel.startswith("datasets/")}
+    missing = []
+    for rel, chart in files.items():
+        if rel.startswith("charts/"):
+            ds = datasets[chart["dataset_uuid"]]
+            row = f"| {chart['slice_name']} | "
+            if not any(line.startswith(row) and f"`{ds['schema']}.{ds['table_name']}`" in line
+                       for line in text.splitlines()):
+                missing.append(chart["slice_name"])
+    assert missing == []

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,10 +87,21 @@ def _login_once(page: Any, base_url: str, username: str, password: str) -> None:
                            f"{me.text()[:200]} (page {page.url})")
 
 
+def period_param(time_range: str) -> str:
+    """The URL parameter that sets the dashboards' native filter «Период» (id
+    NATIVE_FILTER-period) to a Superset time range instead of its default."""
+    value = time_range.replace("'", "!'")
+    mask = (f"('NATIVE_FILTER-period':(extraFormData:(time_range:'{value}'),"
+            f"filterState:(value:'{value}'),id:'NATIVE_FILTER-period'))")
+    return "native_filters=" + quote(mask, safe="")
+
+
 def open_dashboard(page: Any, base_url: str, slug: str, shots: Path | None = None, tag: str = "",
-                   timeout: float = 90.0) -> DashboardVisit:
-    """Open a dashboard, wait until no chart is loading, collect chart errors and the text."""
-    page.goto(f"{base_url}/superset/dashboard/{slug}/?standalone=1", wait_until="domcontentloaded")
+                   timeout: float = 90.0, period: str | None = None) -> DashboardVisit:
+    """Open a dashboard, wait until no chart is loading, collect chart errors and the text.
+    `period`: a time range for the filter «Период» (default: the dashboard's own default)."""
+    extra = f"&{period_param(period)}" if period else ""
+    page.goto(f"{base_url}/superset/dashboard/{slug}/?standalone=1{extra}", wait_until="domcontentloaded")
     page.locator(".dashboard-component-chart-holder").first.wait_for(timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -247,7 +247,7 @@ ENGINEER_DASH = DashboardSpec(
             big("bonus", "Моя премия, ₽", "v_bonus_lines", M_BONUS, dttm="period_start", fmt=RUB),
         ],
         [
-            table("kpi", "Мои показатели по месяцам", "v_engineer_kpi", ["period_start", "full_name", "personnel_no"],
+            table("kpi", "Мои показатели по месяцам (все месяцы)", "v_engineer_kpi", ["period_start", "full_name", "personnel_no"],
                   [metric("sum(closed_tickets)", "Закрыто"), metric("avg(sla_resolution_rate)", "SLA решения"),
                    metric("avg(sla_reaction_rate)", "SLA реакции"), metric("sum(hours_worked)", "Отработано, ч"),
                    metric("sum(onsite_hours)", "На объектах, ч"), metric("avg(repeat_share)", "Доля повторов"),

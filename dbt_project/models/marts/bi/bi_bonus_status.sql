@@ -26,6 +26,7 @@ select
     a.amount_rub as approved_amount_rub,
     a.decided_by,
     a.decided_at,
+    {{ to_company_local('a.decided_at') }} as decided_at_local,
     '<a href="{{ approvals_url }}/?period=' || to_char(s.period_start, 'YYYY-MM')
         || '&personnel_no=' || s.personnel_no || '" target="_blank">открыть</a>' as approval_link,
     e.full_name,

@@ -5,6 +5,7 @@ select
     ev.event_type,
     t.name_ru as event_type_name,
     ev.occurred_at,
+    {{ to_company_local('ev.occurred_at') }} as occurred_at_local,
     ev.duration_hours,
     ev.personnel_no,
     ev.client_inn,

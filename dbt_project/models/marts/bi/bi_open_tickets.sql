@@ -7,6 +7,8 @@ select
     t.created_at,
     t.deadline_at,
     t.completed_at,
+    {{ to_company_local('t.created_at') }} as created_at_local,
+    {{ to_company_local('t.deadline_at') }} as deadline_at_local,
     t.status_code,
     st.name_ru as status_name,
     t.work_type,

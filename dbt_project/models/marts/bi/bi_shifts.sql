@@ -8,6 +8,8 @@ select
     sh.planned_end,
     sh.actual_start,
     sh.actual_end,
+    {{ to_company_local('sh.planned_start') }} as planned_start_local,
+    {{ to_company_local('sh.planned_end') }} as planned_end_local,
     sh.status,
     st.name_ru as status_name,
     sh.planned_hours,

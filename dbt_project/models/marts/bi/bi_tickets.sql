@@ -4,6 +4,8 @@ select
     t.created_at,
     t.taken_at,
     t.completed_at,
+    {{ to_company_local('t.created_at') }} as created_at_local,
+    {{ to_company_local('t.completed_at') }} as completed_at_local,
     t.deadline_at,
     t.status_code,
     st.name_ru as status_name,

@@ -57,6 +57,18 @@ from (values
     ('forecast_metric', 'tickets', 'Заявки'),
     ('forecast_metric', 'hours', 'Часы работ'),
 
+    ('reject_reason', 'not_an_object', 'Запись — не объект JSON'),
+    ('reject_reason', 'time_entries_unavailable', 'Списания времени заявки не получены'),
+    ('reject_reason', 'duplicate_key', 'Ключ повторяется'),
+    ('reject_reason', 'blank_value', 'Не заполнено обязательное значение'),
+    ('reject_reason', 'missing_field', 'Нет обязательного поля'),
+    ('reject_reason', 'bad_inn', 'ИНН не из 10 или 12 цифр'),
+    ('reject_reason', 'not_a_date', 'Не дата или время'),
+    ('reject_reason', 'not_a_number', 'Не число'),
+    ('reject_reason', 'unknown_code', 'Код не из справочника'),
+    ('reject_reason', 'invalid_value', 'Недопустимое значение'),
+    ('reject_reason', 'other', 'Другая причина'),
+
     ('forecast_model', 'prophet', 'Prophet (прогноз)'),
     ('forecast_model', 'last_week', 'Как прошлая неделя'),
     ('forecast_model', 'same_week_last_year', 'Как год назад')

@@ -9,6 +9,8 @@ with
         entity,
         source_key::text as source_key,
         reason,
+        {{ reject_reason_code('reason') }} as reason_code,
+        {{ reject_reason_field('reason') }} as reason_field,
         raw_text,
         {% if src == 'registry' %}sheet, row_number, column_name,{% else %}null::text as sheet, null::int as row_number, null::text as column_name,{% endif %}
         _load_id,
