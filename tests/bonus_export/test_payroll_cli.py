@@ -25,9 +25,9 @@ def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_migrate_then_export_twice(fresh_db: str, tmp_path: Path) -> None:
     migrated = cli(fresh_db, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "payroll schema at revision 0001" in migrated.stdout
+    assert "payroll schema at revision 0002_adjustments" in migrated.stdout
     with warehouse.connect(fresh_db) as conn:
-        assert conn.execute("select version_num from payroll.alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("select version_num from payroll.alembic_version").fetchall() == [("0002_adjustments",)]
 
     create_marts(fresh_db)
     add_engineer(fresh_db, "E9", "Смирнов Илья")
@@ -42,8 +42,9 @@ def test_migrate_then_export_twice(fresh_db: str, tmp_path: Path) -> None:
     assert "1 rows, total 2000.00 RUB" in first.stdout
     [csv_file] = out.glob("approved_bonuses_2026-06_*.csv")
     text = csv_file.read_bytes().decode("utf-8-sig")
-    assert text.splitlines()[0] == "personnel_no;full_name;period;amount_rub;approved_by;approved_at;calc_hash"
-    assert text.splitlines()[1].startswith("E9;Смирнов Илья;2026-06;2000.00;manager;")
+    assert text.splitlines()[0] == ("personnel_no;full_name;period;kind;amount_rub;corrects_batch;approved_by;"
+                                    "approved_at;calc_hash")
+    assert text.splitlines()[1].startswith("E9;Смирнов Илья;2026-06;bonus;2000.00;;manager;")
 
     second = cli(fresh_db, "export", "--out", str(out))
     assert second.returncode == 0, second.stderr

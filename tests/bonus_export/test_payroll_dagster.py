@@ -52,7 +52,7 @@ def test_job_exports_on_a_fresh_database_and_the_sensor_follows_decisions(fresh_
     assert second.success and second.output_for_node("export_approved_bonuses") == 1
     [csv_file] = sorted((tmp_path / "out").glob("approved_bonuses_2026-05_*.csv"))
     lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1].startswith("E7;Орлова Мария;2026-05;2500.00;manager;")
+    assert lines[1].startswith("E7;Орлова Мария;2026-05;bonus;2500.00;;manager;")
 
     third = payroll_export.execute_in_process(resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)}, instance=instance)
     assert third.success and third.output_for_node("export_approved_bonuses") == 0
