@@ -60,3 +60,21 @@ def test_bad_period_is_explained() -> None:
     r = CliRunner().invoke(app, ["export", "--period", "06.2026"])
     assert r.exit_code == 2
     assert "YYYY-MM" in r.output and "06.2026" in r.output
+
+
+def test_export_with_an_edited_approval_exports_the_rest_and_fails(fresh_db: str, tmp_path: Path) -> None:
+    assert cli(fresh_db, "migrate").returncode == 0
+    create_marts(fresh_db)
+    with warehouse.connect(fresh_db, autocommit=True) as conn:
+        for no, amount in (("E1", "100.00"), ("E2", "200.00")):
+            add_engineer(fresh_db, no, f"Сотрудник {no}")
+            h = set_bonus(fresh_db, no, "2026-06", [Line("duty_shift", f"shift:{no}", amount)])
+            approvals.decide(conn, period_start=date(2026, 6, 1), personnel_no=no, decision="approved",
+                             seen_calc_hash=h, decided_by="manager")
+        conn.execute("update payroll.bonus_approvals set decided_by = 'someone' where personnel_no = 'E2'")
+    out = tmp_path / "payroll"
+    run = cli(fresh_db, "export", "--out", str(out))
+    assert run.returncode == 1
+    assert "1 rows, total 100.00 RUB" in run.stdout
+    assert "refused: personnel_no E2, 2026-06" in run.stdout and "decided_by someone vs log manager" in run.stdout
+    assert "1 decision(s) refused" in run.stderr

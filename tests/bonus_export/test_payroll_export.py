@@ -518,3 +518,103 @@ def test_export_killed_half_way_pays_the_adjustment_exactly_once(payroll_setting
     assert query(url, "select count(*) from payroll.exported_lines where kind = 'adjustment'") == [(1,)]
     assert paid_by_files(out) == approved_now(url) == {
         ("E001", "2026-03"): Decimal("2811.87"), ("E002", "2026-03"): Decimal("0.10")}
+
+
+# ---------------------------------------------------------------- a trail nobody edits quietly
+def sql(url: str, statement: str, *args) -> None:
+    with warehouse.connect(url, autocommit=True) as conn:
+        conn.execute(statement, args)
+
+
+def test_direct_update_of_bonus_approvals_is_refused_at_export(payroll_settings: Settings) -> None:
+    url = payroll_settings.warehouse_url
+    seed_two(url)
+    decide(url, "E001", MARCH)
+    decide(url, "E002", MARCH)
+    # Someone with write access raises the approved amount behind the page's back.
+    sql(url, "update payroll.bonus_approvals set amount_rub = 99999.00 where personnel_no = 'E001'")
+
+    report = run_export(payroll_settings)
+    [batch] = report.exported
+    assert [r[0] for r in read_csv(batch.csv_path)[1:]] == ["E002"], "the edited row is not exported"
+    [refusal] = report.refused
+    assert "E001" in refusal and "amount_rub 99999.00 vs log 2511.87" in refusal
+    assert "refused: personnel_no E001, 2026-03" in report.summary()
+    again = run_export(payroll_settings)
+    assert again.exported == [] and again.refused == report.refused, "reported on every run until fixed"
+
+    # Deciding again on the page writes a consistent pair: the logged amount goes out.
+    decide(url, "E001", MARCH)
+    fixed = run_export(payroll_settings)
+    assert fixed.refused == []
+    assert read_csv(fixed.exported[0].csv_path)[1][:5] == ["E001", "Иванов Иван Иванович", "2026-03", "bonus",
+                                                            "2511.87"]
+
+
+def test_edits_of_an_exported_decision_are_refused_and_pay_nothing(payroll_settings: Settings) -> None:
+    url = payroll_settings.warehouse_url
+    seed_two(url)
+    approved = decide(url, "E001", MARCH)
+    run_export(payroll_settings)
+    decide(url, "E001", MARCH, "rejected", comment="ошибка")
+    # Rejected after export, then quietly turned back into the old approval (it matches
+    # that log entry in every column, but it is not the latest decision).
+    sql(url, """update payroll.bonus_approvals a set status = l.decision, amount_rub = l.amount_rub,
+                    decided_by = l.decided_by, decided_at = l.decided_at, comment = l.comment, log_id = l.log_id
+                from payroll.approval_log l where l.log_id = %s and a.personnel_no = 'E001'""", approved)
+    report = run_export(payroll_settings)
+    assert report.exported == []
+    [refusal] = report.refused
+    assert f"log_id {approved} vs log {approved + 1}" in refusal
+
+    sql(url, "delete from payroll.bonus_approvals where personnel_no = 'E001'")
+    report = run_export(payroll_settings)
+    assert report.exported == []
+    assert ["has no row in payroll.bonus_approvals" in r for r in report.refused] == [True]
+    assert query(url, "select count(*) from payroll.exported_lines") == [(1,)]
+
+
+@pytest.mark.parametrize("table", ["approval_log", "export_batches", "exported_lines", "batch_deliveries"])
+def test_history_tables_refuse_update_delete_and_truncate(payroll_settings: Settings, table: str) -> None:
+    url = payroll_settings.warehouse_url
+    seed_two(url)
+    decide(url, "E001", MARCH)
+    run_export(payroll_settings)
+    before = query(url, f"select count(*) from payroll.{table}")
+    assert before == [(1,)]
+    column = {"approval_log": "amount_rub", "export_batches": "control_total", "exported_lines": "amount_rub",
+              "batch_deliveries": "delivered_at"}[table]
+    value = "now()" if table == "batch_deliveries" else "0"
+    for statement in (f"update payroll.{table} set {column} = {value}",
+                      f"delete from payroll.{table}",
+                      f"truncate payroll.{table} cascade"):
+        with warehouse.connect(url) as conn, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            conn.execute(statement)
+    assert query(url, f"select count(*) from payroll.{table}") == before
+    # With history intact, a new run pays nothing twice.
+    assert run_export(payroll_settings).exported == []
+
+
+def test_upgrade_from_0001_keeps_what_was_paid_and_delivered(fresh_db: str, tmp_path: Path) -> None:
+    from payroll_fixtures import create_marts
+
+    from bonus_export.migrate import migrate
+
+    create_marts(fresh_db)
+    migrate(fresh_db, "0001")
+    seed_two(fresh_db)
+    decide(fresh_db, "E001", MARCH)
+    sql(fresh_db, """
+        insert into payroll.export_batches (period_start, file_name, out_dir, row_count, control_total, sha256,
+                                            created_by, delivered_at)
+        values ('2026-03-01', 'approved_bonuses_2026-03_1.csv', '/nowhere', 1, 2511.87, 'x', 'cli', now())""")
+    sql(fresh_db, """
+        insert into payroll.exported_lines (batch_id, line_no, log_id, personnel_no, full_name, period_start,
+                                            amount_rub, approved_by, approved_at, calc_hash)
+        select 1, 1, log_id, personnel_no, '', period_start, amount_rub, decided_by, decided_at, calc_hash
+        from payroll.approval_log""")
+    migrate(fresh_db)
+    assert query(fresh_db, "select batch_id from payroll.batch_deliveries") == [(1,)]
+    assert query(fresh_db, "select kind, corrects_batch from payroll.exported_lines") == [("bonus", None)]
+    settings = Settings(warehouse_url=fresh_db, payroll_export_dir=tmp_path / "out")
+    assert run_export(settings).exported == [], "what 0001 exported is not paid again"
