@@ -618,3 +618,53 @@ def test_upgrade_from_0001_keeps_what_was_paid_and_delivered(fresh_db: str, tmp_
     assert query(fresh_db, "select kind, corrects_batch from payroll.exported_lines") == [("bonus", None)]
     settings = Settings(warehouse_url=fresh_db, payroll_export_dir=tmp_path / "out")
     assert run_export(settings).exported == [], "what 0001 exported is not paid again"
+
+
+# ---------------------------------------------------------------- the file
+def mode(path: Path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_files_are_readable_by_their_owner_only(payroll_settings: Settings) -> None:
+    url = payroll_settings.warehouse_url
+    out = payroll_settings.payroll_export_dir
+    seed_two(url)
+    decide(url, "E001", MARCH)
+    [batch] = run_export(payroll_settings).exported
+    assert mode(out) == 0o700
+    assert (mode(batch.csv_path), mode(batch.manifest_path)) == (0o600, 0o600)
+
+
+def test_an_open_export_folder_is_made_private(payroll_settings: Settings) -> None:
+    import os
+
+    url = payroll_settings.warehouse_url
+    out = payroll_settings.payroll_export_dir
+    out.mkdir(parents=True)
+    os.chmod(out, 0o755)
+    seed_two(url)
+    decide(url, "E001", MARCH)
+    report = run_export(payroll_settings)
+    assert mode(out) == 0o700
+    assert any("was open to other users (mode 0755): now 0700" in w for w in report.warnings)
+
+
+def test_a_recovered_batch_and_its_adjustment_are_owner_only(payroll_settings: Settings) -> None:
+    import os
+
+    late_fact_pending(payroll_settings)
+    out = payroll_settings.payroll_export_dir
+
+    def crash(point: str) -> None:
+        if point == "committed":
+            raise Crash(point)
+
+    with pytest.raises(Crash):
+        run_export(payroll_settings, fault=crash)
+    for tmp in out.glob(".*.tmp"):  # a left-over temporary file someone opened up
+        os.chmod(tmp, 0o644)
+    [recovered] = run_export(payroll_settings).recovered
+    assert (mode(recovered.csv_path), mode(recovered.manifest_path)) == (0o600, 0o600)
+    assert read_csv(recovered.csv_path)[1][3:6] == ["adjustment", "300.00", str(recovered.batch_id - 1)]
