@@ -668,3 +668,27 @@ def test_a_recovered_batch_and_its_adjustment_are_owner_only(payroll_settings: S
     [recovered] = run_export(payroll_settings).recovered
     assert (mode(recovered.csv_path), mode(recovered.manifest_path)) == (0o600, 0o600)
     assert read_csv(recovered.csv_path)[1][3:6] == ["adjustment", "300.00", str(recovered.batch_id - 1)]
+
+
+def test_the_worked_example_of_docs_approvals(payroll_settings: Settings) -> None:
+    """docs/approvals.md "Worked example", row for row."""
+    url = payroll_settings.warehouse_url
+    add_engineer(url, "E001", "Иванов Иван Иванович")
+    h1 = set_bonus(url, "E001", "2026-03", LATE_FACT[:3])
+    decide(url, "E001", MARCH)
+    [b1] = run_export(payroll_settings).exported
+    h2 = set_bonus(url, "E001", "2026-03", LATE_FACT)
+    assert "1 approval(s) are stale" in run_export(payroll_settings).summary()
+    decide(url, "E001", MARCH, by="admin")
+    [b2] = run_export(payroll_settings).exported
+    decide(url, "E001", MARCH, "rejected", by="admin", comment="смена не его")
+    [b3] = run_export(payroll_settings).exported
+    assert [b.batch_id for b in (b1, b2, b3)] == [1, 2, 3]
+    rows = [read_csv(b.csv_path)[1] for b in (b1, b2, b3)]
+    name = "Иванов Иван Иванович"
+    assert [r[:7] + r[8:] for r in rows] == [
+        ["E001", name, "2026-03", "bonus", "2511.87", "", "manager", h1],
+        ["E001", name, "2026-03", "adjustment", "300.00", "1", "admin", h2],
+        ["E001", name, "2026-03", "adjustment", "-2811.87", "2", "admin", h2],
+    ]
+    assert paid_by_files(payroll_settings.payroll_export_dir) == {("E001", "2026-03"): Decimal("0.00")}
