@@ -61,7 +61,7 @@ class BonusRow:
     decided_by: str | None
     decided_at: datetime | None
     comment: str | None
-    exported_batch_id: int | None  # the batch that exported the current decision's hash
+    exported_batch_id: int | None  # the batch that exported the current decision (a bonus or an adjustment row)
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,7 @@ def bonus_rows(conn: psycopg.Connection, period_start: date, personnel_no: str |
         from s
         full join a on a.personnel_no = s.personnel_no
         left join marts.dim_engineers e on e.personnel_no::text = coalesce(s.personnel_no, a.personnel_no)
-        left join payroll.exported_lines x
-               on x.personnel_no = a.personnel_no and x.period_start = a.period_start
-              and x.calc_hash = a.calc_hash
+        left join payroll.exported_lines x on x.log_id = a.log_id
         where %(n)s::text is null or coalesce(s.personnel_no, a.personnel_no) = %(n)s::text
         order by full_name, personnel_no
     """

@@ -70,3 +70,7 @@ def export_cmd(
         typer.echo(f"export failed: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(report.summary())
+    if report.refused:
+        typer.echo(f"{len(report.refused)} decision(s) refused: payroll.bonus_approvals disagrees with "
+                   "payroll.approval_log (see above)", err=True)
+        raise typer.Exit(1)

@@ -50,6 +50,13 @@ def export_approved_bonuses(
         report = export(conn, settings, period_start=period_start, created_by=f"dagster:{context.run_id}")
     for line in report.summary().splitlines():
         context.log.info(line)
+    if report.refused:
+        # What is consistent went out; an edit that bypassed the page must be looked at.
+        raise dg.Failure(
+            description=f"{len(report.refused)} decision(s) refused: payroll.bonus_approvals disagrees "
+                        "with payroll.approval_log",
+            metadata={"refused": report.refused, "batches": [b.batch_id for b in report.exported]},
+        )
     return dg.Output(
         len(report.exported),
         metadata={
@@ -57,6 +64,7 @@ def export_approved_bonuses(
             "files": [str(b.csv_path) for b in report.exported],
             "rows": sum(b.row_count for b in report.exported),
             "recovered_batches": [b.batch_id for b in report.recovered],
+            "adjustment_rows": sum(b.adjustments for b in report.exported),
             "stale_approvals": report.stale,
             "summary": report.summary(),
         },

@@ -56,7 +56,7 @@ def test_manager_approves_in_the_browser_and_the_job_exports_once(fresh_db: str,
     assert payroll_export.execute_in_process(resources=resource, instance=instance).success
     [csv_file] = out.glob("approved_bonuses_2026-07_*.csv")
     rows = csv_file.read_text(encoding="utf-8-sig").splitlines()
-    assert len(rows) == 2 and rows[1].startswith("E42;Волкова Дарья;2026-07;1320.00;manager;")
+    assert len(rows) == 2 and rows[1].startswith("E42;Волкова Дарья;2026-07;bonus;1320.00;;manager;")
 
     again = payroll_export.execute_in_process(resources=resource, instance=instance)
     assert again.success and again.output_for_node("export_approved_bonuses") == 0

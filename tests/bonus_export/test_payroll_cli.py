@@ -25,9 +25,9 @@ def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_migrate_then_export_twice(fresh_db: str, tmp_path: Path) -> None:
     migrated = cli(fresh_db, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "payroll schema at revision 0001" in migrated.stdout
+    assert "payroll schema at revision 0002_adjustments" in migrated.stdout
     with warehouse.connect(fresh_db) as conn:
-        assert conn.execute("select version_num from payroll.alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("select version_num from payroll.alembic_version").fetchall() == [("0002_adjustments",)]
 
     create_marts(fresh_db)
     add_engineer(fresh_db, "E9", "Смирнов Илья")
@@ -42,8 +42,9 @@ def test_migrate_then_export_twice(fresh_db: str, tmp_path: Path) -> None:
     assert "1 rows, total 2000.00 RUB" in first.stdout
     [csv_file] = out.glob("approved_bonuses_2026-06_*.csv")
     text = csv_file.read_bytes().decode("utf-8-sig")
-    assert text.splitlines()[0] == "personnel_no;full_name;period;amount_rub;approved_by;approved_at;calc_hash"
-    assert text.splitlines()[1].startswith("E9;Смирнов Илья;2026-06;2000.00;manager;")
+    assert text.splitlines()[0] == ("personnel_no;full_name;period;kind;amount_rub;corrects_batch;approved_by;"
+                                    "approved_at;calc_hash")
+    assert text.splitlines()[1].startswith("E9;Смирнов Илья;2026-06;bonus;2000.00;;manager;")
 
     second = cli(fresh_db, "export", "--out", str(out))
     assert second.returncode == 0, second.stderr
@@ -59,3 +60,21 @@ def test_bad_period_is_explained() -> None:
     r = CliRunner().invoke(app, ["export", "--period", "06.2026"])
     assert r.exit_code == 2
     assert "YYYY-MM" in r.output and "06.2026" in r.output
+
+
+def test_export_with_an_edited_approval_exports_the_rest_and_fails(fresh_db: str, tmp_path: Path) -> None:
+    assert cli(fresh_db, "migrate").returncode == 0
+    create_marts(fresh_db)
+    with warehouse.connect(fresh_db, autocommit=True) as conn:
+        for no, amount in (("E1", "100.00"), ("E2", "200.00")):
+            add_engineer(fresh_db, no, f"Сотрудник {no}")
+            h = set_bonus(fresh_db, no, "2026-06", [Line("duty_shift", f"shift:{no}", amount)])
+            approvals.decide(conn, period_start=date(2026, 6, 1), personnel_no=no, decision="approved",
+                             seen_calc_hash=h, decided_by="manager")
+        conn.execute("update payroll.bonus_approvals set decided_by = 'someone' where personnel_no = 'E2'")
+    out = tmp_path / "payroll"
+    run = cli(fresh_db, "export", "--out", str(out))
+    assert run.returncode == 1
+    assert "1 rows, total 100.00 RUB" in run.stdout
+    assert "refused: personnel_no E2, 2026-06" in run.stdout and "decided_by someone vs log manager" in run.stdout
+    assert "1 decision(s) refused" in run.stderr

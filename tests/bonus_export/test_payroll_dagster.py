@@ -52,8 +52,26 @@ def test_job_exports_on_a_fresh_database_and_the_sensor_follows_decisions(fresh_
     assert second.success and second.output_for_node("export_approved_bonuses") == 1
     [csv_file] = sorted((tmp_path / "out").glob("approved_bonuses_2026-05_*.csv"))
     lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1].startswith("E7;Орлова Мария;2026-05;2500.00;manager;")
+    assert lines[1].startswith("E7;Орлова Мария;2026-05;bonus;2500.00;;manager;")
 
     third = payroll_export.execute_in_process(resources={"payroll": resource, "warehouse": WarehouseResource(url=fresh_db)}, instance=instance)
     assert third.success and third.output_for_node("export_approved_bonuses") == 0
     assert len(list((tmp_path / "out").glob("*.csv"))) == 1
+
+
+def test_job_fails_when_an_approval_was_edited_outside_the_page(fresh_db: str, tmp_path) -> None:
+    create_marts(fresh_db)
+    resources = {"payroll": PayrollExportResource(export_dir=str(tmp_path / "out")),
+                 "warehouse": WarehouseResource(url=fresh_db)}
+    assert payroll_export.execute_in_process(resources=resources).success  # migrates
+    add_engineer(fresh_db, "E7", "Орлова Мария")
+    h = set_bonus(fresh_db, "E7", "2026-05", [Line("duty_shift", "shift:x", "2500.00")])
+    with warehouse.connect(fresh_db, autocommit=True) as conn:
+        approvals.decide(conn, period_start=date(2026, 5, 1), personnel_no="E7", decision="approved",
+                         seen_calc_hash=h, decided_by="manager")
+        conn.execute("update payroll.bonus_approvals set amount_rub = 25000.00")
+    result = payroll_export.execute_in_process(resources=resources, raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "1 decision(s) refused" in failure.step_failure_data.error.message
+    assert list((tmp_path / "out").glob("*.csv")) == []
