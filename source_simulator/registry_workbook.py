@@ -1,7 +1,7 @@
 """The managers' registry workbook, rendered from the store with their untidiness.
 
 ``render_workbook(conn, now) -> bytes`` writes sheets ``Объекты`` and ``Оборудование`` with
-exactly the columns of sources.md from ``reg_sites`` / ``reg_equipment`` valid at ``now``, and
+exactly the columns of docs/rules.md "Registry workbook" from ``reg_sites`` / ``reg_equipment`` valid at ``now``, and
 injects, deterministically (per seed and row key): a title block above the header row, blank
 rows, blank cells (the truth's NULLs), decimal commas, dates as Excel serials, ``ДД.ММ.ГГГГ``
 text or date cells, codes with surrounding spaces, INNs as numbers. Every truth row is readable

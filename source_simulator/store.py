@@ -19,7 +19,7 @@ All timestamps are stored as UTC ISO-8601 text with milliseconds and a ``Z`` suf
 (``2026-03-15T15:05:17.568Z``), so that text order is time order. Dates are ``YYYY-MM-DD``.
 Money and hours are stored as decimal text (``'1.50'``), never floats.
 
-Fields named like the source contracts (``../shared/spec/sources.md``) keep their meaning;
+Fields named like the source contracts (docs/rules.md "Sources") keep their meaning;
 columns marked *truth only* are never served, they are there for tests (e.g. an
 employee's personnel number, which the help desk does not know).
 """

@@ -1,4 +1,4 @@
-"""Help desk: the Okdesk API v1 subset of sources.md §1 under ``/helpdesk/api/v1``.
+"""Help desk: the Okdesk API v1 subset of docs/rules.md "Help desk" under ``/helpdesk/api/v1``.
 
 Two dialects (SIM_HELPDESK_DIALECT): ``relay`` adds our extension feeds and clamps oversize
 pages; ``okdesk`` serves only what Okdesk documents and answers its errors."""

@@ -1,4 +1,4 @@
-"""1C accounting: standard OData v3 (sources.md §3) under ``/onec/odata/standard.odata``."""
+"""1C accounting: standard OData v3 (docs/rules.md "1C accounting") under ``/onec/odata/standard.odata``."""
 
 from __future__ import annotations
 

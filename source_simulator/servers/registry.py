@@ -1,4 +1,4 @@
-"""The equipment and sites registry workbook (sources.md §4) at ``/registry.xlsx``: rendered
+"""The equipment and sites registry workbook (docs/rules.md "Registry workbook") at ``/registry.xlsx``: rendered
 as of the clock by the generator's ``source_simulator.registry_workbook.render_workbook``
 (untidy like a manager's file; its deliberately unreadable rows are listed by
 ``registry_workbook.expected_rejects``).

@@ -1,4 +1,4 @@
-"""Shift and duty schedule service (sources.md §2) under ``/schedule/api/v1``."""
+"""Shift and duty schedule service (docs/rules.md "Schedule service") under ``/schedule/api/v1``."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServerSettings(BaseSettings):
     """Credentials the server accepts and the company zone it speaks.
 
-    The names are the ones every part uses (../shared/spec/sources.md "Settings"), so the
+    The names are the ones every part uses (docs/rules.md "Settings"), so the
     extractors and the simulator agree on credentials by default.
     """
 

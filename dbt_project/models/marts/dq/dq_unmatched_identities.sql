@@ -1,5 +1,5 @@
 -- Records whose engineer, client, site or equipment could not be matched across systems
--- (sources.md "Identity"). Nothing is dropped from the dims and facts; this lists what
+-- (docs/rules.md "Identity"). Nothing is dropped from the dims and facts; this lists what
 -- failed, with the money the record carries where there is one (money_rub):
 --   help-desk employees: the ticket_points amounts (bonus rule 1) of their completed tickets;
 --   clients / companies: posted sales (1C) or hourly-work revenue (help desk).
