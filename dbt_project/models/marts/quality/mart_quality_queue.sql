@@ -38,8 +38,10 @@ next_call as (
     select
         rated_ticket_id,
         (min(case when new_ticket_id is not null then array[extract(epoch from at)::numeric, new_ticket_id::numeric] end)
-            over (partition by client_inn order by at, new_ticket_id is null, rated_ticket_id
-                  rows between 1 following and unbounded following))[2]::bigint as called_again_ticket_id
+            -- the rows after this one, walked backwards: a frame from the partition's start
+            -- aggregates incrementally (a frame to its end would re-scan it for every row)
+            over (partition by client_inn order by at desc, new_ticket_id is null desc, rated_ticket_id desc
+                  rows between unbounded preceding and 1 preceding))[2]::bigint as called_again_ticket_id
     from timeline
 )
 
