@@ -64,7 +64,7 @@ def test_engineer_sees_only_own_rows_on_every_chart_of_the_engineer_dashboard(su
 def test_engineer_cannot_open_other_dashboards_or_their_data(superset_url, admin, loaded):
     engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
     visible = {d["slug"] for d in engineer.list_all("dashboard", ["id", "slug"])}
-    assert visible == {"engineer"}
+    assert visible == {"engineer", "quality"}
     manager_charts = admin.get("/api/v1/dashboard/manager/charts")["result"]
     events = next(c for c in manager_charts if c["slice_name"].startswith("События"))
     assert chart_data(engineer, events["id"]).status_code in (403, 404)
@@ -75,7 +75,7 @@ def test_roles_see_their_dashboards(superset_url, loaded):
     manager = SupersetClient(superset_url, "manager", DEMO_PASSWORD)
     assert {d["slug"] for d in finance.list_all("dashboard", ["slug"])} == {"bonuses", "contracts"}
     assert {d["slug"] for d in manager.list_all("dashboard", ["slug"])} == {
-        "manager", "engineer", "bonuses", "contracts", "forecast", "data-quality"}
+        "manager", "engineer", "bonuses", "contracts", "forecast", "data-quality", "quality"}
 
 
 def test_bonus_approval_status_and_link(admin, loaded):
@@ -84,3 +84,33 @@ def test_bonus_approval_status_and_link(admin, loaded):
     assert {k: r["approval_status_ru"] for k, r in rows.items()} == {
         "E001": "утверждена", "E002": "устарела", "E003": "ожидает"}
     assert f'href="{APPROVALS_URL}/?period=2026-10&personnel_no=E002"' in rows["E002"]["approval_link"]
+
+
+def test_engineer_sees_only_own_rows_on_the_quality_dashboard(superset_url, loaded):
+    engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
+    seen_personnel = set()
+    for chart in engineer.get("/api/v1/dashboard/quality/charts")["result"]:
+        resp = chart_data(engineer, chart["id"])
+        assert resp.status_code == 200, f"{chart['slice_name']}: {resp.text[:300]}"
+        for row in resp.json()["result"][0]["data"]:
+            if "personnel_no" in row:
+                seen_personnel.add(row["personnel_no"])
+    assert seen_personnel == {"E001"}
+    # E001's low rating only (E003's ticket 1102 is not theirs), the client called again
+    queue = _rows_of(engineer, "quality", "Очередь отдела качества")
+    assert [(r["ticket_id"], r["called_again_ru"]) for r in queue] == [(1101, "да")]
+    # the per work type / team / model rows carry no engineer: not shown to an engineer
+    stats = _rows_of(engineer, "quality", "Время в статусах: медиана и 90-й процентиль")
+    assert {r["grain_ru"] for r in stats} == {"Инженер"}
+
+
+def test_manager_sees_the_contract_projection_and_every_quality_row(admin, loaded):
+    projection = {r["client_name"]: r for r in _rows_of(admin, "contracts", "Прогноз перерасхода по договорам (текущий месяц)")}
+    # Кубань-Тех: 18 h in 10 days of a flat month -> 54 h of 20, 34 h x 2 000 = 68 000
+    assert projection["АО Кубань-Тех"]["projected_overage_rub"] == pytest.approx(68000)
+    assert projection["АО Кубань-Тех"]["alert_text"] == "по прогнозу 270\u00a0% к 30.11; перерасход ~34\u00a0ч, 68\u00a0000\u00a0₽"
+    assert projection["ООО Ромашка"]["projection_status_ru"] == "в пределах лимита"
+    queue = _rows_of(admin, "quality", "Очередь отдела качества")
+    assert [r["ticket_id"] for r in queue] == [1102, 1101]  # newest first
+    reliability = _rows_of(admin, "quality", "Надёжность оборудования: худшие первыми")
+    assert reliability[0]["group_name"] == "Склад на Варшавке"  # 1.33 tickets per unit-year: the worst
