@@ -88,20 +88,19 @@ def test_bonus_approval_status_and_link(admin, loaded):
 
 def test_engineer_sees_only_own_rows_on_the_quality_dashboard(superset_url, loaded):
     engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
-    seen_personnel = set()
     for chart in engineer.get("/api/v1/dashboard/quality/charts")["result"]:
         resp = chart_data(engineer, chart["id"])
         assert resp.status_code == 200, f"{chart['slice_name']}: {resp.text[:300]}"
-        for row in resp.json()["result"][0]["data"]:
-            if "personnel_no" in row:
-                seen_personnel.add(row["personnel_no"])
-    assert seen_personnel == {"E001"}
     # E001's low rating only (E003's ticket 1102 is not theirs), the client called again
     queue = _rows_of(engineer, "quality", "Очередь отдела качества")
-    assert [(r["ticket_id"], r["called_again_ru"]) for r in queue] == [(1101, "да")]
+    assert [(r["ticket_id"], r["full_name"], r["called_again_ru"]) for r in queue] == [(1101, "Иванов Иван", "да")]
+    stuck = _rows_of(engineer, "quality", "Дольше всего в текущем статусе (сейчас)")
+    assert [r["ticket_id"] for r in stuck] == [1004]
     # the per work type / team / model rows carry no engineer: not shown to an engineer
     stats = _rows_of(engineer, "quality", "Время в статусах: медиана и 90-й процентиль")
-    assert {r["grain_ru"] for r in stats} == {"Инженер"}
+    assert {(r["grain_ru"], r["group_name"]) for r in stats} == {("Инженер", "Иванов Иван")}
+    reliability = _rows_of(engineer, "quality", "Надёжность оборудования: худшие первыми")
+    assert [r["group_name"] for r in reliability] == ["Склад на Варшавке"]
 
 
 def test_manager_sees_the_contract_projection_and_every_quality_row(admin, loaded):
