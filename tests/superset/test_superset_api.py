@@ -105,9 +105,12 @@ def test_engineer_sees_only_own_rows_on_the_quality_dashboard(superset_url, load
 
 def test_manager_sees_the_contract_projection_and_every_quality_row(admin, loaded):
     projection = {r["client_name"]: r for r in _rows_of(admin, "contracts", "Прогноз перерасхода по договорам (текущий месяц)")}
-    # Кубань-Тех: 18 h in 10 days of a flat month -> 54 h of 20, 34 h x 2 000 = 68 000
-    assert projection["АО Кубань-Тех"]["projected_overage_rub"] == pytest.approx(68000)
-    assert projection["АО Кубань-Тех"]["alert_text"] == "по прогнозу 270\u00a0% к 30.11; перерасход ~34\u00a0ч, 68\u00a0000\u00a0₽"
+    # Кубань-Тех: 12 of 20 h used in 10 days, the 20 days ahead weigh twice as much -> 36 h,
+    # 16 h x 2 000 = 32 000 ₽, while still under 80% used: the early warning
+    kuban = projection["АО Кубань-Тех"]
+    assert kuban["projected_overage_rub"] == pytest.approx(32000)
+    assert kuban["alert_text"] == "по прогнозу 180\u00a0% к 30.11; перерасход ~16\u00a0ч, 32\u00a0000\u00a0₽"
+    assert kuban["projection_status_ru"] == "ранний сигнал"
     assert projection["ООО Ромашка"]["projection_status_ru"] == "в пределах лимита"
     queue = _rows_of(admin, "quality", "Очередь отдела качества")
     assert [r["ticket_id"] for r in queue] == [1102, 1101]  # newest first

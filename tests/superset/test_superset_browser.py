@@ -157,8 +157,12 @@ def test_manager_reads_service_quality_and_the_projected_overrun_in_russian(brow
         assert code not in visit.text
     visit = open_dashboard(page, superset_url, "contracts", shots=artifacts, tag="manager-projection-")
     assert visit.errors == []
-    assert "по прогнозу 270\u00a0% к 30.11; перерасход ~34\u00a0ч, 68\u00a0000\u00a0₽" in visit.text
-    assert big_number(page, "Перерасход по прогнозу на конец месяца, ₽") == "68\u00a0000,00\u00a0₽"
+    assert "по прогнозу 180\u00a0% к 30.11; перерасход ~16\u00a0ч, 32\u00a0000\u00a0₽" in visit.text
+    assert big_number(page, "Перерасход по прогнозу на конец месяца, ₽") == "32\u00a0000,00\u00a0₽"
+    assert big_number(page, "Ранние сигналы перерасхода (текущий месяц)") == "1"
+    projection = table_rows(page, "Прогноз перерасхода по договорам (текущий месяц)")
+    kuban = next(row for row in projection if row[0] == "АО Кубань-Тех")
+    assert "ранний сигнал" in kuban and "180,0%" in kuban and "17.11.2026" in kuban
     page.context.close()
 
 
