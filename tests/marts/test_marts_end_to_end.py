@@ -45,7 +45,8 @@ pytestmark = pytest.mark.slow
 Key = tuple[str, date]
 MART_PATHS = [
     f"path:models/{p}"
-    for p in ("marts/kpi", "marts/bonus", "marts/contracts", "intermediate/bonus", "intermediate/kpi", "intermediate/contracts")
+    for p in ("marts/kpi", "marts/bonus", "marts/contracts", "marts/quality", "intermediate/bonus", "intermediate/kpi",
+              "intermediate/contracts")
 ]
 
 

@@ -33,7 +33,7 @@ def load_fixture(url: str, target_path: Path) -> None:
     done = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "run", "--quiet", "--project-dir", str(project),
          "--profiles-dir", str(project), "--target-path", str(target_path),
-         "--select", "path:models/marts/bi", "stg_meta__rejects", "dim_codes"],
+         "--select", "path:models/marts/bi", "stg_meta__rejects", "dim_codes", "mart_contract_projection"],
         env={**os.environ, **dbt_env(url), "APPROVALS_URL": APPROVALS_URL, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
         capture_output=True, text=True, timeout=900, check=False,
     )

@@ -65,7 +65,7 @@ def test_engineer_sees_only_own_rows_on_every_chart_of_the_engineer_dashboard(su
 def test_engineer_cannot_open_other_dashboards_or_their_data(superset_url, admin, loaded):
     engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
     visible = {d["slug"] for d in engineer.list_all("dashboard", ["id", "slug"])}
-    assert visible == {"engineer"}
+    assert visible == {"engineer", "quality"}
     manager_charts = admin.get("/api/v1/dashboard/manager/charts")["result"]
     events = next(c for c in manager_charts if c["slice_name"].startswith("События"))
     assert chart_data(engineer, events["id"]).status_code in (403, 404)
@@ -76,7 +76,7 @@ def test_roles_see_their_dashboards(superset_url, loaded):
     manager = SupersetClient(superset_url, "manager", DEMO_PASSWORD)
     assert {d["slug"] for d in finance.list_all("dashboard", ["slug"])} == {"bonuses", "contracts"}
     assert {d["slug"] for d in manager.list_all("dashboard", ["slug"])} == {
-        "manager", "engineer", "bonuses", "contracts", "forecast", "data-quality"}
+        "manager", "engineer", "bonuses", "contracts", "forecast", "data-quality", "quality"}
 
 
 def test_bonus_approval_status_and_link(admin, loaded):
@@ -85,3 +85,35 @@ def test_bonus_approval_status_and_link(admin, loaded):
     assert {k: r["approval_status_ru"] for k, r in rows.items()} == {
         "E001": "утверждена", "E002": "устарела", "E003": "ожидает"}
     assert f'href="{APPROVALS_URL}/?period=2026-10&personnel_no=E002"' in rows["E002"]["approval_link"]
+
+
+def test_engineer_sees_only_own_rows_on_the_quality_dashboard(superset_url, loaded):
+    engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
+    for chart in engineer.get("/api/v1/dashboard/quality/charts")["result"]:
+        resp = chart_data(engineer, chart["id"])
+        assert resp.status_code == 200, f"{chart['slice_name']}: {resp.text[:300]}"
+    # E001's low rating only (E003's ticket 1102 is not theirs), the client called again
+    queue = _rows_of(engineer, "quality", "Очередь отдела качества")
+    assert [(r["ticket_id"], r["full_name"], r["called_again_ru"]) for r in queue] == [(1101, "Иванов Иван", "да")]
+    stuck = _rows_of(engineer, "quality", "Дольше всего в текущем статусе (сейчас)")
+    assert [r["ticket_id"] for r in stuck] == [1004]
+    # the per work type / team / model rows carry no engineer: not shown to an engineer
+    stats = _rows_of(engineer, "quality", "Время в статусах: медиана и 90-й процентиль")
+    assert {(r["grain_ru"], r["group_name"]) for r in stats} == {("Инженер", "Иванов Иван")}
+    reliability = _rows_of(engineer, "quality", "Надёжность оборудования: худшие первыми")
+    assert [r["group_name"] for r in reliability] == ["Склад на Варшавке"]
+
+
+def test_manager_sees_the_contract_projection_and_every_quality_row(admin, loaded):
+    projection = {r["client_name"]: r for r in _rows_of(admin, "contracts", "Прогноз перерасхода по договорам (текущий месяц)")}
+    # Кубань-Тех: 12 of 20 h used in 10 days, the 20 days ahead weigh twice as much -> 36 h,
+    # 16 h x 2 000 = 32 000 ₽, while still under 80% used: the early warning
+    kuban = projection["АО Кубань-Тех"]
+    assert kuban["projected_overage_rub"] == pytest.approx(32000)
+    assert kuban["alert_text"] == "по прогнозу 180\u00a0% к 30.11; перерасход ~16\u00a0ч, 32\u00a0000\u00a0₽"
+    assert kuban["projection_status_ru"] == "ранний сигнал"
+    assert projection["ООО Ромашка"]["projection_status_ru"] == "в пределах лимита"
+    queue = _rows_of(admin, "quality", "Очередь отдела качества")
+    assert [r["ticket_id"] for r in queue] == [1102, 1101]  # newest first
+    reliability = _rows_of(admin, "quality", "Надёжность оборудования: худшие первыми")
+    assert reliability[0]["group_name"] == "Склад на Варшавке"  # 1.33 tickets per unit-year: the worst

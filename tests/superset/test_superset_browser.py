@@ -13,7 +13,7 @@ from tools.superset.browser import launch, login, open_dashboard
 
 pytestmark = pytest.mark.browser
 
-SLUGS = ["manager", "engineer", "bonuses", "contracts", "forecast", "data-quality"]
+SLUGS = ["manager", "engineer", "bonuses", "contracts", "forecast", "data-quality", "quality"]
 
 
 @pytest.fixture(scope="module")
@@ -202,4 +202,39 @@ def test_manager_reads_grey_zone_checks_and_the_forecast_series_in_russian(brows
     assert "Ряд прогноза" in visit.text and "Компания" in visit.text
     assert "Регион: Москва" not in visit.text  # the company's rows only until a series is chosen
     assert "Prophet (прогноз)" in visit.text and "Как прошлая неделя" in visit.text  # the company's backtest
+    page.context.close()
+
+
+def test_manager_reads_service_quality_and_the_projected_overrun_in_russian(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "manager")
+    visit = open_dashboard(page, superset_url, "quality", shots=artifacts, tag="manager-quality-")
+    assert visit.errors == []
+    assert big_number(page, "Низкие оценки за период") == "2"
+    queue = table_rows(page, "Очередь отдела качества")
+    assert queue[0][:2] == ["06.11.2026 18:00", "1102"] and "Сидорова Анна" in queue[0] and "нет" in queue[0]
+    assert queue[1][:2] == ["03.11.2026 15:00", "1101"] and "да" in queue[1] and "плохо" in queue[1]
+    stuck = table_rows(page, "Дольше всего в текущем статусе (сейчас)")
+    assert stuck[0][:3] == ["1004", "В работе", "78,5"]
+    reliability = table_rows(page, "Надёжность оборудования: худшие первыми")
+    assert reliability[0][:2] == ["Объект", "Склад на Варшавке"] and "50,0%" in reliability[0] and "273,8" in reliability[0]
+    for code in ("in_progress", "repair", "manufacturer"):
+        assert code not in visit.text
+    visit = open_dashboard(page, superset_url, "contracts", shots=artifacts, tag="manager-projection-")
+    assert visit.errors == []
+    assert "по прогнозу 180\u00a0% к 30.11; перерасход ~16\u00a0ч, 32\u00a0000\u00a0₽" in visit.text
+    assert big_number(page, "Перерасход по прогнозу на конец месяца, ₽") == "32\u00a0000,00\u00a0₽"
+    assert big_number(page, "Ранние сигналы перерасхода (текущий месяц)") == "1"
+    projection = table_rows(page, "Прогноз перерасхода по договорам (текущий месяц)")
+    kuban = next(row for row in projection if row[0] == "АО Кубань-Тех")
+    assert "ранний сигнал" in kuban and "180,0%" in kuban and "17.11.2026" in kuban
+    page.context.close()
+
+
+def test_engineer_opens_service_quality_with_own_rows_only(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "engineer")
+    visit = open_dashboard(page, superset_url, "quality", shots=artifacts, tag="engineer-quality-")
+    assert visit.errors == []
+    assert "Иванов Иван" in visit.text and "1101" in visit.text
+    for other in ("Сидорова", "1102", "Завод"):
+        assert other not in visit.text
     page.context.close()

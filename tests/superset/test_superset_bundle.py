@@ -17,6 +17,7 @@ DASHBOARDS = {
     "contracts": "Договоры и рентабельность",
     "forecast": "Прогноз нагрузки",
     "data-quality": "Качество данных",
+    "quality": "Качество сервиса",
 }
 
 
@@ -27,7 +28,7 @@ def test_bundle_is_valid_yaml_with_consistent_uuids():
     assert {"databases", "datasets", "charts", "dashboards", "metadata.yaml"} <= kinds
 
 
-def test_the_six_dashboards_with_their_russian_titles():
+def test_the_seven_dashboards_with_their_russian_titles():
     files = read_tree(BUNDLE_DIR)
     found = {p["slug"]: p["dashboard_title"] for rel, p in files.items() if rel.startswith("dashboards/")}
     assert found == DASHBOARDS
