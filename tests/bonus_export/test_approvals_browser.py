@@ -8,6 +8,9 @@ import dagster as dg
 import pytest
 from payroll_fixtures import Line, add_engineer, create_marts, create_superset_accounts, serve_page, set_bonus
 
+import warehouse
+from bonus_export import duties
+from bonus_export.migrate import migrate
 from orchestration.defs.payroll import PayrollExportResource, payroll_export
 from orchestration.resources import WarehouseResource
 
@@ -25,7 +28,10 @@ def test_manager_approves_in_the_browser_and_the_job_exports_once(fresh_db: str,
     from playwright.sync_api import expect, sync_playwright
 
     create_marts(fresh_db)
-    add_engineer(fresh_db, "E42", "Волкова Дарья")
+    migrate(fresh_db)
+    add_engineer(fresh_db, "E42", "Волкова Дарья", "Казань: выездная группа 1")
+    with warehouse.connect(fresh_db, autocommit=True) as conn:
+        duties.set_team_managers(conn, "manager", ["Казань: выездная группа 1"])
     set_bonus(fresh_db, "E42", "2026-07", [
         Line("ticket_points", "ticket:900", "1200.00", 900, "8.00", "Заявка 900: 8 баллов × 150 ₽"),
         Line("kpi_multiplier", "kpi:E42:2026-07", "120.00", None, None, "SLA 97% ≥ 95%: ×1,10"),
@@ -43,7 +49,7 @@ def test_manager_approves_in_the_browser_and_the_job_exports_once(fresh_db: str,
             expect(page.locator("#lines")).to_contain_text("SLA 97% ≥ 95%: ×1,10")
             expect(page.locator('tr[data-personnel-no="E42"]')).to_have_attribute("data-status", "pending")
             page.get_by_label("Комментарий").fill("проверено")
-            page.get_by_role("button", name="Утвердить 1320.00 ₽").click()
+            page.get_by_role("button", name="Утвердить 1 320,00 ₽").click()
             expect(page.get_by_role("status")).to_contain_text("Утверждено: E42 за 2026-07")
             expect(page.locator('tr[data-personnel-no="E42"]')).to_have_attribute("data-status", "approved")
             expect(page.locator("#history")).to_contain_text("проверено")
