@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -213,7 +214,7 @@ def decide_team(
     csrf_token: str | None = Form(None),
     period: str = Form(""),
     team: str = Form(""),
-    item: list[str] = Form([]),
+    item: Annotated[list[str] | None, Form()] = None,
     comment: str = Form(""),
 ) -> Response:
     """Approve every bonus of the form, each with the calc_hash it was shown with.
@@ -226,7 +227,7 @@ def decide_team(
     if isinstance(checked, Response):
         return checked
     user, period_start = checked
-    seen = [tuple(i.split(":", 1)) for i in item if ":" in i]
+    seen = [tuple(i.split(":", 1)) for i in item or [] if ":" in i]
     if not seen:
         return p.error(request, 400, "Не выбрано ни одной премии для утверждения.", user=user)
     with p.connection() as conn:
