@@ -114,3 +114,38 @@ def link_person(conn: psycopg.Connection, username: str, personnel_no: str) -> N
         "on conflict (username) do update set personnel_no = excluded.personnel_no",
         (username, personnel_no),
     )
+
+
+class BadMapping(ValueError):
+    pass
+
+
+def read_team_managers(path) -> dict[str, list[str]]:
+    """`username;team_name` rows (UTF-8, a header row) -> {username: [team, ...]}."""
+    import csv
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    if not rows or [c.strip() for c in rows[0]] != ["username", "team_name"]:
+        raise BadMapping(f"{path}: the first row must be `username;team_name`")
+    out: dict[str, list[str]] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            raise BadMapping(f"{path}, row {n}: expected `username;team_name`, got {';'.join(row)!r}")
+        out.setdefault(row[0].strip(), []).append(row[1].strip())
+    return out
+
+
+def load_team_managers(conn: psycopg.Connection, path) -> dict[str, list[str]]:
+    """Make payroll.team_managers exactly the file's mapping (the file is the source when configured)."""
+    mapping = read_team_managers(path)
+    with conn.transaction():
+        conn.execute("delete from payroll.team_managers")
+        for username, teams in mapping.items():
+            for team in dict.fromkeys(teams):
+                conn.execute("insert into payroll.team_managers (username, team_name) values (%s, %s)",
+                             (username, team))
+    return mapping

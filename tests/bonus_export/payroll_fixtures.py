@@ -153,7 +153,9 @@ def serve_page(warehouse_url: str, superset_uri: str, tmp: Path, **env_extra: st
     """`python -m bonus_export serve` on a free port (uvicorn); yields its base URL."""
     port = free_port()
     env = {**os.environ, "WAREHOUSE_URL": warehouse_url, "SUPERSET_DATABASE_URI": superset_uri,
-           "APPROVALS_SECRET_KEY": "web-test-secret", **env_extra}
+           "APPROVALS_SECRET_KEY": "web-test-secret",
+           "TEAM_MANAGERS_FILE": "",  # each test sets payroll.team_managers itself
+           **env_extra}
     log_path = tmp / f"serve-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "bonus_export", "serve", "--port", str(port)],
