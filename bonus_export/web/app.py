@@ -1,6 +1,6 @@
 """The approvals page's app factory: the shared `Page`, sessions, error pages, and the routers.
 
-Sign-in with Superset's accounts; Manager and Admin decide, Finance may look. Every POST
+Sign-in with Superset's accounts; who decides on whom is bonus_export.duties' rule, Finance exports. Every POST
 carries a CSRF token bound to the session cookie; without a valid one it is refused (403).
 The routes live in bonus_export/web/routes/ (health, login, approvals).
 """
