@@ -264,6 +264,8 @@ def test_changed_bonus_shows_stale_and_old_form_is_refused(site: str, module_db:
     r = client.post("/decide", data={"csrf_token": token(page), "period": "2026-03", "personnel_no": "E100",
                                      "calc_hash": old_hash, "decision": "approve"})
     assert r.status_code == 409
+    assert refused_rows(module_db)[-1][:3] == ("head", "approved", "E100")
+    assert "calc_hash differs" in refused_rows(module_db)[-1][4]
     # Rejecting needs a comment; with one it is recorded.
     form = {"csrf_token": token(page), "period": "2026-03", "personnel_no": "E100",
             "calc_hash": re.search(r'name="calc_hash" value="([0-9a-f]{64})"', page.text).group(1),
