@@ -1,7 +1,7 @@
 """One login: users, passwords and roles come from Superset's account tables (Flask-AppBuilder).
 
 Usernames match case-insensitively, as Flask-AppBuilder's default `AUTH_USERNAME_CI = True` does.
-Tables read (FAB's names): `ab_user (id, username, password, active, first_name, last_name)`,
+Tables read (FAB's names): `ab_user (id, username, password, active, first_name, last_name, email)`,
 `ab_role (id, name)`, `ab_user_role (user_id, role_id)`. Passwords are werkzeug hashes.
 """
 
@@ -15,8 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from werkzeug.security import check_password_hash
 
-DECIDER_ROLES = frozenset({"Admin", "Manager"})
-VIEWER_ROLES = DECIDER_ROLES | {"Finance"}
+# Which engineers a decider may decide on is bonus_export.duties' business (teams, own bonus).
+DECIDER_ROLES = frozenset({"Admin", "Manager", "Head"})
+FINANCE_ROLES = frozenset({"Finance"})
+VIEWER_ROLES = DECIDER_ROLES | FINANCE_ROLES
 
 
 class AccountsUnavailable(RuntimeError):
@@ -28,10 +30,19 @@ class Account:
     username: str
     display_name: str
     roles: frozenset[str]
+    email: str = ""
 
     @property
     def may_decide(self) -> bool:
         return bool(self.roles & DECIDER_ROLES)
+
+    @property
+    def may_export(self) -> bool:
+        return bool(self.roles & FINANCE_ROLES)
+
+    @property
+    def is_head(self) -> bool:
+        return "Head" in self.roles
 
     @property
     def may_view(self) -> bool:
@@ -51,7 +62,7 @@ class Accounts:
             with self._engine.connect() as conn:
                 user = conn.execute(
                     text(
-                        "select id, username, password, active, first_name, last_name "
+                        "select id, username, password, active, first_name, last_name, email "
                         "from ab_user where lower(username) = lower(:u) "
                         "order by case when username = :u then 0 else 1 end, id"
                     ),
@@ -72,7 +83,7 @@ class Accounts:
                 f"(SUPERSET_DATABASE_URI): {exc.__class__.__name__}: {exc}"
             ) from exc
         name = " ".join(p for p in (user["first_name"], user["last_name"]) if p) or user["username"]
-        return Account(user["username"], name, frozenset(roles)), user["password"] or ""
+        return Account(user["username"], name, frozenset(roles), user["email"] or ""), user["password"] or ""
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account if the username is active and the password matches, else None."""

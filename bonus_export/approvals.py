@@ -53,6 +53,7 @@ class DecisionRefused(Exception):
 class BonusRow:
     personnel_no: str
     full_name: str
+    team_name: str | None
     period_start: date
     total_rub: Decimal | None  # None: the summary row is gone (only an old decision remains)
     calc_hash: str | None
@@ -62,6 +63,7 @@ class BonusRow:
     decided_at: datetime | None
     comment: str | None
     exported_batch_id: int | None  # the batch that exported the current decision (a bonus or an adjustment row)
+    log_id: int | None  # the approval_log entry of the current decision
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,12 @@ def bonus_rows(conn: psycopg.Connection, period_start: date, personnel_no: str |
         ),
         a as (select * from payroll.bonus_approvals where period_start = %(p)s)
         select coalesce(s.personnel_no, a.personnel_no) as personnel_no,
-               coalesce(e.full_name, '') as full_name,
+               coalesce(e.full_name, '') as full_name, e.team_name::text as team_name,
                %(p)s::date as period_start,
                s.total_rub, s.calc_hash,
                {STATUS_SQL} as status,
                a.amount_rub as approved_amount_rub, a.decided_by, a.decided_at, a.comment,
-               x.batch_id as exported_batch_id
+               x.batch_id as exported_batch_id, a.log_id
         from s
         full join a on a.personnel_no = s.personnel_no
         left join marts.dim_engineers e on e.personnel_no::text = coalesce(s.personnel_no, a.personnel_no)
@@ -207,6 +209,19 @@ def decide(
             """,
             (personnel_no, period_start, decision, total, calc_hash, decided_by, comment),
         ).fetchone()
+        # The lines the decider saw, so that a later change can be shown line by line.
+        conn.execute(
+            """
+            insert into payroll.decision_lines
+                (log_id, line_kind, source_event_id, ticket_id, amount_rub, explanation)
+            select %s, line_kind::text, source_event_id::text, min(ticket_id), sum(amount_rub)::numeric(14, 2),
+                   coalesce(string_agg(explanation, '; '), '')
+            from marts.mart_bonus_lines
+            where period_start = %s and personnel_no::text = %s
+            group by line_kind, source_event_id
+            """,
+            (log_id, period_start, personnel_no),
+        )
         conn.execute(
             """
             insert into payroll.bonus_approvals
@@ -223,3 +238,105 @@ def decide(
             {"id": log_id},
         )
     return int(log_id)
+
+
+def withdraw(
+    conn: psycopg.Connection, *, period_start: date, personnel_no: str, withdrawn_by: str, comment: str = ""
+) -> int:
+    """Withdraw a not yet exported approval: the bonus is pending again; returns the approval_log id.
+
+    Once anything of this engineer and period was exported, withdrawing would leave the paid
+    money unexplained: refused (409); a rejection then makes the export correct the payment.
+    """
+    with conn.transaction():
+        conn.execute(
+            "select pg_advisory_xact_lock(hashtext('payroll.decide:' || %s || ':' || %s::text))",
+            (personnel_no, period_start),
+        )
+        row = conn.execute(
+            "select status, amount_rub, calc_hash from payroll.bonus_approvals "
+            "where period_start = %s and personnel_no = %s for update",
+            (period_start, personnel_no),
+        ).fetchone()
+        if row is None or row[0] != "approved":
+            raise DecisionRefused(f"Отзывать нечего: премия табельного № {personnel_no} за "
+                                  f"{period_start:%m.%Y} не утверждена.", status=409)
+        exported = conn.execute(
+            "select min(batch_id) from payroll.exported_lines where period_start = %s and personnel_no = %s",
+            (period_start, personnel_no),
+        ).fetchone()[0]
+        if exported is not None:
+            raise DecisionRefused(
+                f"Утверждение уже выгружено (партия {exported}): отозвать его нельзя. "
+                "Отклоните премию с комментарием — выгрузка передаст бухгалтерии корректировку.",
+                status=409,
+            )
+        (log_id,) = conn.execute(
+            """
+            insert into payroll.approval_log
+                (personnel_no, period_start, decision, amount_rub, calc_hash, decided_by, comment)
+            values (%s, %s, 'withdrawn', %s, %s, %s, %s)
+            returning log_id
+            """,
+            (personnel_no, period_start, row[1], row[2], withdrawn_by, (comment or "").strip()),
+        ).fetchone()
+        conn.execute("delete from payroll.bonus_approvals where period_start = %s and personnel_no = %s",
+                     (period_start, personnel_no))
+    return int(log_id)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    change: Literal["added", "removed", "changed", "same"]
+    line_kind: str
+    source_event_id: str
+    ticket_id: int | None
+    approved_rub: Decimal | None
+    proposed_rub: Decimal | None
+    explanation: str
+
+    @property
+    def difference_rub(self) -> Decimal:
+        return (self.proposed_rub or Decimal("0")) - (self.approved_rub or Decimal("0"))
+
+
+def changes_since(conn: psycopg.Connection, log_id: int, period_start: date, personnel_no: str) -> list[LineChange]:
+    """What the decision `log_id` saw against the lines proposed now, line by line.
+
+    Lines are matched by (line_kind, source_event_id); rules' order, then the event.
+    Empty if the decision kept no lines (it predates the line snapshot).
+    """
+    approved = {
+        (r[0], r[1]): r for r in conn.execute(
+            "select line_kind, source_event_id, ticket_id, amount_rub, explanation "
+            "from payroll.decision_lines where log_id = %s", (log_id,)
+        ).fetchall()
+    }
+    if not approved:
+        return []
+    proposed: dict[tuple[str, str], tuple] = {}
+    for ln in bonus_lines(conn, period_start, personnel_no):
+        key = (ln.line_kind, ln.source_event_id)
+        if key in proposed:  # the same event twice in one kind: one line of the sum
+            old = proposed[key]
+            proposed[key] = (*key, old[2], old[3] + ln.amount_rub, old[4])
+        else:
+            proposed[key] = (*key, ln.ticket_id, ln.amount_rub, ln.explanation)
+    out = []
+    for key in approved.keys() | proposed.keys():
+        a, p = approved.get(key), proposed.get(key)
+        if a is None:
+            change = "added"
+        elif p is None:
+            change = "removed"
+        else:
+            change = "same" if a[3] == p[3] else "changed"
+        src = p or a
+        out.append(LineChange(change, key[0], key[1], src[2], a[3] if a else None, p[3] if p else None,
+                              src[4] or ""))
+
+    def order(c: LineChange) -> tuple:
+        kind = LINE_KINDS.index(c.line_kind) if c.line_kind in LINE_KINDS else 99
+        return (kind, c.source_event_id.encode("utf-8"))
+
+    return sorted(out, key=order)

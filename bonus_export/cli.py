@@ -1,4 +1,4 @@
-"""`python -m bonus_export migrate | serve | export`."""
+"""`python -m bonus_export migrate | teams | serve | export`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,30 @@ def migrate_cmd() -> None:
     settings = _settings()
     migrate(settings.warehouse_url)
     typer.echo(f"payroll schema at revision {current_revision(settings.warehouse_url)}")
+
+
+@app.command("teams")
+def teams_cmd(
+    file: Annotated[Path | None, typer.Option(help="`username;team_name` file (default TEAM_MANAGERS_FILE)")] = None,
+) -> None:
+    """Load who manages which team into payroll.team_managers (replacing it) and print it."""
+    from bonus_export import duties
+    from bonus_export.migrate import migrate
+
+    settings = _settings()
+    path = file or settings.team_managers_file
+    if path is None:
+        typer.echo("no mapping file: pass --file or set TEAM_MANAGERS_FILE", err=True)
+        raise typer.Exit(2)
+    migrate(settings.warehouse_url)
+    try:
+        with warehouse.connect(settings.warehouse_url, autocommit=True) as conn:
+            mapping = duties.load_team_managers(conn, path)
+    except (OSError, duties.BadMapping) as exc:
+        typer.echo(f"cannot load {path}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for username, teams in sorted(mapping.items()):
+        typer.echo(f"{username}: {', '.join(teams)}")
 
 
 @app.command("serve")

@@ -175,6 +175,10 @@ def plan(conn: psycopg.Connection, period_start: date | None) -> Plan:
     with conn.cursor(row_factory=dict_row) as cur:
         decisions = cur.execute(_DECISIONS, {"p": period_start}).fetchall()
     for d in decisions:
+        if d["decision"] == "withdrawn" and d["a_log_id"] is None:
+            # an approval withdrawn before its export: the bonus is pending again and what
+            # payroll was paid before (if anything) stands
+            continue
         problem = _disagreement(d)
         if problem:
             out.refused.append(problem)

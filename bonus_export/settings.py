@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse.settings import setting, warehouse_url
+from warehouse.settings import is_production, setting, warehouse_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("APPROVALS_SECRET_KEY", "secret_key"),
         description="signs the session cookie and CSRF tokens; unset = a random key per process",
     )
+    team_managers_file: Path | None = Field(
+        default_factory=lambda: None if is_production() else ROOT / "bonus_export" / "team_managers.demo.csv",
+        validation_alias=AliasChoices("TEAM_MANAGERS_FILE", "team_managers_file"),
+        description="`username;team_name` rows: who manages which team; loaded into payroll.team_managers "
+                    "when the page starts (unset in production: the table is kept as it is)",
+    )
     company_tz: str = Field(default_factory=lambda: setting("COMPANY_TZ"), validation_alias=AliasChoices("COMPANY_TZ", "company_tz"))
 
     @field_validator("warehouse_url")
@@ -40,6 +46,11 @@ class Settings(BaseSettings):
         if not value.startswith("postgres"):
             raise ValueError(f"WAREHOUSE_URL must be a postgresql:// URL, got {value.split('@')[-1]!r}")
         return value
+
+    @field_validator("team_managers_file", mode="before")
+    @classmethod
+    def _no_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("company_tz")
     @classmethod

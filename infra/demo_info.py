@@ -17,7 +17,10 @@ SERVICES = [
 
 LOGINS = [
     ("admin", os.environ.get("SUPERSET_ADMIN_PASSWORD", "admin"), "Admin: everything"),
-    ("manager", os.environ.get("DEMO_PASSWORD", "demo"), "Manager: all data, approves bonuses"),
+    ("manager", os.environ.get("DEMO_PASSWORD", "demo"), "Manager: all data, approves the Moscow teams' bonuses"),
+    ("manager_ekb", os.environ.get("DEMO_PASSWORD", "demo"), "Manager: approves the Yekaterinburg teams"),
+    ("manager_nsk", os.environ.get("DEMO_PASSWORD", "demo"), "Manager: approves the Novosibirsk teams"),
+    ("head", os.environ.get("DEMO_PASSWORD", "demo"), "Head of service: approves every team"),
     ("engineer", os.environ.get("DEMO_PASSWORD", "demo"), "Engineer: own rows only"),
     ("finance", os.environ.get("DEMO_PASSWORD", "demo"), "Finance: bonus and contract dashboards"),
 ]
@@ -41,7 +44,7 @@ def main() -> None:
     print(f"  {'Warehouse (PostgreSQL)':<24} {wh.hostname}:{wh.port}/{wh.path.lstrip('/')}   (make psql)")
     print("\nLogins (Superset and the approvals page share them):\n")
     for login, password, what in LOGINS:
-        print(f"  {login:<10} / {password:<8} {what}")
+        print(f"  {login:<11} / {password:<8} {what}")
     print("\nStop everything with: make stop\n")
 
 

@@ -1,6 +1,6 @@
 """The approvals page's app factory: the shared `Page`, sessions, error pages, and the routers.
 
-Sign-in with Superset's accounts; Manager and Admin decide, Finance may look. Every POST
+Sign-in with Superset's accounts; who decides on whom is bonus_export.duties' rule, Finance exports. Every POST
 carries a CSRF token bound to the session cookie; without a valid one it is refused (403).
 The routes live in bonus_export/web/routes/ (health, login, approvals).
 """
@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.middleware.sessions import SessionMiddleware
 
+import warehouse
+from bonus_export import duties
 from bonus_export.accounts import AccountsUnavailable
 from bonus_export.migrate import migrate
 from bonus_export.settings import Settings
@@ -30,6 +32,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     async def lifespan(_app: FastAPI):
         if run_migrations:
             migrate(settings.warehouse_url)
+        if settings.team_managers_file:
+            with warehouse.connect(settings.warehouse_url, autocommit=True) as conn:
+                duties.load_team_managers(conn, settings.team_managers_file)
         yield
 
     app = FastAPI(title="Bonus approvals", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -26,6 +28,19 @@ STATUS_LABELS = {
     "rejected": "отклонено",
     "stale": "устарело: расчёт изменился",
 }
+CHANGE_LABELS = {"added": "добавлена", "removed": "убрана", "changed": "изменена", "same": "без изменений"}
+
+
+def rub(amount: Decimal | None) -> str:
+    """Money as people read it here: `4 468,75 ₽`, `−937,50 ₽` (a space between thousands)."""
+    if amount is None:
+        return ""
+    text = f"{abs(Decimal(amount)):,.2f}".replace(",", " ").replace(".", ",")
+    return f"{'−' if amount < 0 else ''}{text} ₽"
+
+
+def ru_date(day: date | datetime | None) -> str:
+    return "" if day is None else day.strftime("%d.%m.%Y")
 
 
 class PageError(Exception):
@@ -49,10 +64,12 @@ class Page:
         self.accounts = Accounts(settings.superset_database_uri)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.filters["money"] = lambda v: "" if v is None else money(v)
+        self.templates.env.filters["rub"] = rub
         self.templates.env.filters["period"] = format_period
         self.templates.env.filters["local"] = lambda dt: "" if dt is None else dt.astimezone(
-            settings.zone).strftime("%Y-%m-%d %H:%M")
+            settings.zone).strftime("%d.%m.%Y %H:%M")
         self.templates.env.globals["status_labels"] = STATUS_LABELS
+        self.templates.env.globals["change_labels"] = CHANGE_LABELS
 
     def session_id(self, request: Request) -> str:
         sid = request.session.get("sid")

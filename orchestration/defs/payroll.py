@@ -1,24 +1,25 @@
-"""Payroll: the export job and the sensor that runs it when approvals change.
+"""Payroll: the export job, and the schedule that can run it at a configured time.
 
 `payroll_export` migrates the payroll schema, delivers any committed-but-undelivered batch,
 and exports every valid unexported approval (bonus_export.export); a re-run exports nothing.
-`payroll_export_on_approval` polls max(payroll.approval_log.log_id) and asks for a run when
-it grows (the run key is the log id, so one decision wave gives one run).
+An approval does not start an export: Finance presses «Выгрузить утверждённые» on the
+approvals page, or `payroll_export_schedule` runs the job at `PAYROLL_EXPORT_CRON` when
+`PAYROLL_EXPORT_SCHEDULE=on` (off by default), so a manager can still withdraw an approval.
 """
 
 # No `from __future__ import annotations`: Dagster reads the op and sensor annotations at runtime.
 
+import os
 from pathlib import Path
 
 import dagster as dg
-import psycopg
 
-import warehouse
 from bonus_export.export import export
 from bonus_export.migrate import migrate
 from bonus_export.periods import parse_period
 from bonus_export.settings import Settings
 from orchestration.resources import WAREHOUSE_KEY, WarehouseResource, warehouse_resource
+from warehouse.settings import shared
 
 
 class PayrollExportResource(dg.ConfigurableResource):
@@ -76,44 +77,29 @@ def payroll_export() -> None:
     export_approved_bonuses()
 
 
-def latest_decision(warehouse_url: str) -> tuple[int, str] | None:
-    """(max approval_log id, its decided_at) - (0, "") with no decision; None before the schema exists."""
-    with warehouse.connect(warehouse_url) as conn:
-        exists = conn.execute("select to_regclass('payroll.approval_log') is not null").fetchone()[0]
-        if not exists:
-            return None
-        row = conn.execute(
-            "select log_id, decided_at from payroll.approval_log order by log_id desc limit 1"
-        ).fetchone()
-        return (0, "") if row is None else (int(row[0]), row[1].isoformat())
-
-
-@dg.sensor(
-    job=payroll_export,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs payroll_export when a bonus decision is recorded (approval_log grows).",
-)
-def payroll_export_on_approval(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+def export_schedule(cron: str | None = None, on: str | None = None) -> dg.ScheduleDefinition:
+    """The export at a configured time. Finance normally exports on the approvals page; the
+    schedule is for a company that wants a fixed daily cut-off (off unless switched on)."""
+    cron = cron or os.environ.get("PAYROLL_EXPORT_CRON") or "0 18 * * 1-5"
+    on = (on if on is not None else os.environ.get("PAYROLL_EXPORT_SCHEDULE", "off")).strip().lower()
+    if on not in ("on", "off"):
+        raise ValueError(f"PAYROLL_EXPORT_SCHEDULE must be on or off, got {on!r}")
     try:
-        found = latest_decision(warehouse.resolved())
-    except psycopg.OperationalError as exc:
-        return dg.SkipReason(f"the warehouse does not answer: {exc}")
-    if found is None:
-        return dg.SkipReason("payroll.approval_log does not exist yet (python -m bonus_export migrate)")
-    latest, decided_at = found
-    seen = int(context.cursor) if context.cursor else 0
-    if latest < seen:  # the warehouse was rebuilt: the log starts again
-        context.update_cursor(str(latest))
-        return dg.SkipReason(f"approval_log restarted (max id {latest} < cursor {seen}); cursor reset")
-    if latest == seen:
-        return dg.SkipReason(f"no new decision since approval_log id {seen}")
-    context.update_cursor(str(latest))
-    # The decision time in the key keeps it unique across a rebuilt warehouse.
-    return dg.RunRequest(run_key=f"approval_log_{latest}@{decided_at}")
+        return dg.ScheduleDefinition(
+            name="payroll_export_schedule",
+            job=payroll_export,
+            cron_schedule=cron,
+            execution_timezone=shared().company_tz,
+            default_status=dg.DefaultScheduleStatus.RUNNING if on == "on" else dg.DefaultScheduleStatus.STOPPED,
+            description=f"The payroll export at {cron} company time (PAYROLL_EXPORT_CRON); "
+                        "off unless PAYROLL_EXPORT_SCHEDULE=on: Finance exports on the approvals page.",
+        )
+    except dg.DagsterInvalidDefinitionError as exc:
+        raise ValueError(f"PAYROLL_EXPORT_CRON must be a cron expression, got {cron!r}") from exc
+
 
 defs = dg.Definitions(
     jobs=[payroll_export],
-    sensors=[payroll_export_on_approval],
+    schedules=[export_schedule()],
     resources={"payroll": PayrollExportResource(), WAREHOUSE_KEY: warehouse_resource()},
 )

@@ -27,7 +27,7 @@ import warehouse
 
 MARTS_DDL = """
 create schema if not exists marts;
-create table marts.dim_engineers (personnel_no text primary key, full_name text);
+create table marts.dim_engineers (personnel_no text primary key, full_name text, email text, team_name text);
 create table marts.mart_bonus_lines (
     personnel_no text not null, period_start date not null, line_kind text not null,
     source_event_id text not null, ticket_id bigint, points numeric, amount_rub numeric(14, 2) not null,
@@ -61,12 +61,14 @@ def create_marts(url: str) -> None:
         conn.execute(MARTS_DDL)
 
 
-def add_engineer(url: str, personnel_no: str, full_name: str) -> None:
+def add_engineer(url: str, personnel_no: str, full_name: str, team: str | None = None,
+                 email: str | None = None) -> None:
     with warehouse.connect(url, autocommit=True) as conn:
         conn.execute(
-            "insert into marts.dim_engineers values (%s, %s) "
-            "on conflict (personnel_no) do update set full_name = excluded.full_name",
-            (personnel_no, full_name),
+            "insert into marts.dim_engineers values (%s, %s, %s, %s) "
+            "on conflict (personnel_no) do update set full_name = excluded.full_name, "
+            "email = excluded.email, team_name = excluded.team_name",
+            (personnel_no, full_name, email, team),
         )
 
 
@@ -108,6 +110,7 @@ ACCOUNTS = {
     # username: (password, roles, active)
     "admin": ("admin-secret", ["Admin"], True),
     "manager": ("demo", ["Manager"], True),
+    "head": ("demo", ["Head"], True),
     "engineer": ("demo", ["Engineer"], True),
     "finance": ("demo", ["Finance"], True),
     "retired": ("demo", ["Manager"], False),
@@ -150,7 +153,9 @@ def serve_page(warehouse_url: str, superset_uri: str, tmp: Path, **env_extra: st
     """`python -m bonus_export serve` on a free port (uvicorn); yields its base URL."""
     port = free_port()
     env = {**os.environ, "WAREHOUSE_URL": warehouse_url, "SUPERSET_DATABASE_URI": superset_uri,
-           "APPROVALS_SECRET_KEY": "web-test-secret", **env_extra}
+           "APPROVALS_SECRET_KEY": "web-test-secret",
+           "TEAM_MANAGERS_FILE": "",  # each test sets payroll.team_managers itself
+           **env_extra}
     log_path = tmp / f"serve-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "bonus_export", "serve", "--port", str(port)],
