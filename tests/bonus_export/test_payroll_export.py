@@ -603,7 +603,17 @@ def test_upgrade_from_0001_keeps_what_was_paid_and_delivered(fresh_db: str, tmp_
     create_marts(fresh_db)
     migrate(fresh_db, "0001")
     seed_two(fresh_db)
-    decide(fresh_db, "E001", MARCH)
+    # the decision as the page of 0001 wrote it (today's page also records the lines it saw,
+    # in a table of a later migration)
+    sql(fresh_db, """
+        with logged as (
+            insert into payroll.approval_log (personnel_no, period_start, decision, amount_rub, calc_hash, decided_by)
+            select personnel_no, period_start, 'approved', total_rub, calc_hash, 'manager'
+            from marts.mart_bonus_summary where personnel_no = 'E001' and period_start = '2026-03-01'
+            returning *)
+        insert into payroll.bonus_approvals
+        select personnel_no, period_start, amount_rub, calc_hash, decision, decided_by, decided_at, comment, log_id
+        from logged""")
     sql(fresh_db, """
         insert into payroll.export_batches (period_start, file_name, out_dir, row_count, control_total, sha256,
                                             created_by, delivered_at)
