@@ -36,8 +36,10 @@
          select issue_id from {{ source('raw_helpdesk', 'webhook_events') }}
          where received_at >= {{ cutoff }} and issue_id is not null)
     {%- endset %}
-    {%- set history_where = "(issue_id in " ~ tickets ~ " or id in (select id from " ~ history
-                            ~ " where _load_id in (" ~ loads ~ ")))" %}
+    {#- one IN over a union, not an OR of two INs: PostgreSQL then reads the few rows by their
+        indexes (issue_id, _load_id), where the OR made it filter every row of the history #}
+    {%- set history_where = "id in (select id from " ~ history ~ " where issue_id in " ~ tickets
+                            ~ " union select id from " ~ history ~ " where _load_id in (" ~ loads ~ "))" %}
     {%- set webhook_where = "ticket_id in " ~ tickets %}
 {%- endif %}
 with
