@@ -70,6 +70,9 @@ superset-up::
 dagster-up::
 approvals-up::
 
+# The demo and the tests run in APP_ENV=demo whatever the shell says (the simulator's tokens,
+# the demo users' known passwords); every other use sets APP_ENV=production (docs/deploy.md).
+demo test: export APP_ENV = demo
 demo: setup dbt-parse superset-venv warehouse simulator-up pipeline-up superset-up dagster-up approvals-up demo-info
 
 demo-info:
