@@ -29,6 +29,7 @@ help:
 	@echo "make stop   - stop everything make demo started"
 	@echo "make psql   - a psql shell on the warehouse"
 	@echo "make run    - materialise the whole graph once against the configured sources"
+	@echo "make users  - create the Superset admin and the users of SUPERSET_USERS_FILE once (docs/deploy.md)"
 	@echo "make bench  - benchmarks (figures and ratios; see README)"
 	@echo "make lint   - ruff, and the dbt macro lint (tools/dbt_lint.py: size, overrides, dead macros)"
 
