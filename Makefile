@@ -29,6 +29,7 @@ help:
 	@echo "make stop   - stop everything make demo started"
 	@echo "make psql   - a psql shell on the warehouse"
 	@echo "make run    - materialise the whole graph once against the configured sources"
+	@echo "make users  - create the Superset admin and the users of SUPERSET_USERS_FILE once (docs/deploy.md)"
 	@echo "make bench  - benchmarks (figures and ratios; see README)"
 	@echo "make lint   - ruff, and the dbt macro lint (tools/dbt_lint.py: size, overrides, dead macros)"
 
@@ -70,6 +71,9 @@ superset-up::
 dagster-up::
 approvals-up::
 
+# The demo and the tests run in APP_ENV=demo whatever the shell says (the simulator's tokens,
+# the demo users' known passwords); every other use sets APP_ENV=production (docs/deploy.md).
+demo test: export APP_ENV = demo
 demo: setup dbt-parse superset-venv warehouse simulator-up pipeline-up superset-up dagster-up approvals-up demo-info
 
 demo-info:

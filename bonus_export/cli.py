@@ -11,6 +11,7 @@ from pydantic import ValidationError
 import warehouse
 from bonus_export.periods import BadPeriod, parse_period
 from bonus_export.settings import Settings
+from warehouse.settings import UnsafeSetting
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -67,7 +68,13 @@ def serve_cmd(
 
     from bonus_export.web import create_app
 
-    uvicorn.run(create_app(_settings()), host=host, port=port, log_level="info")
+    settings = _settings()
+    try:
+        settings.check_startup()
+    except UnsafeSetting as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command("export")

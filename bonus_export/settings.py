@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse.settings import is_production, setting, warehouse_url
+from warehouse.settings import check_startup, is_production, setting, warehouse_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"COMPANY_TZ must be an IANA time zone, got {value!r}") from exc
         return value
+
+    def check_startup(self) -> None:
+        """Refuse to serve the approvals page on unsafe settings (production: a missing, default
+        or short APPROVALS_SECRET_KEY, a demo database password), naming the variable."""
+        used = {**os.environ, "WAREHOUSE_URL": self.warehouse_url, "APPROVALS_SECRET_KEY": self.secret_key or ""}
+        check_startup("the approvals page", required=["APPROVALS_SECRET_KEY", "WAREHOUSE_URL"],
+                      optional=["SUPERSET_DATABASE_URI"], env=used)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,6 +11,7 @@ from rich.table import Table
 from extractors.common.runner import EntityResult
 from extractors.run import extract
 from extractors.sources import all_sources
+from warehouse.settings import MissingSetting, UnsafeSetting
 
 cli = typer.Typer(add_completion=False, help="Extract the sources into the raw_* schemas of the warehouse.")
 
@@ -40,6 +41,9 @@ def run(
     """Extract every configured source (or the chosen ones) once; exit 1 if any entity failed."""
     try:
         results = extract(source or None, entity or None)
+    except (UnsafeSetting, MissingSetting) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     console = Console()

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from pydantic import SecretStr
 
 from extractors.common.raw import EntitySpec, ensure_raw_schema
 from extractors.common.runner import EntityResult, run_load
@@ -28,6 +29,7 @@ from extractors.registry.settings import RegistrySettings
 from extractors.schedule.settings import ScheduleSettings
 from extractors.sources import all_own_tables, all_sources, all_specs, source
 from warehouse import libpq_url, warehouse_url
+from warehouse.settings import check_startup
 
 # the registry as it is at import (extractors.sources); the functions below read it when called
 SOURCES = tuple(s.name for s in all_sources())
@@ -87,6 +89,7 @@ async def _run_entity(name: str, entity: str, cfg: ExtractConfig, client: Any) -
 
 async def extract_entity_async(source: str, entity: str, cfg: ExtractConfig | None = None) -> EntityResult:
     cfg = cfg or ExtractConfig()
+    check_settings([source], cfg)
     ensure_schema(cfg.url())
     async with make_client(source, cfg) as client:
         return await _run_entity(source, entity, cfg, client)
@@ -134,6 +137,20 @@ def _check_sources(chosen: Sequence[str]) -> None:
         source(s)
 
 
+def check_settings(chosen: Sequence[str], cfg: ExtractConfig) -> None:
+    """Refuse to extract on unsafe settings (warehouse.settings.check_startup): the values this
+    run would use, whether read from the environment or given in `cfg`, so a demo token is
+    never sent to a configured real URL."""
+    used: dict[str, str] = {**os.environ, "WAREHOUSE_URL": cfg.url()}
+    for name in chosen:
+        settings = cfg.settings_of(name)
+        for field_name, var in source(name).env.items():
+            value = getattr(settings, field_name)
+            used[var] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    names = [var for name in chosen for var in source(name).env.values()]
+    check_startup("the extractors", required=["WAREHOUSE_URL", *names], env=used)
+
+
 async def extract_async(
     sources: Sequence[str] | None = None, entities: Sequence[str] | None = None, cfg: ExtractConfig | None = None,
     *, schema_ready: bool = False,
@@ -141,6 +158,7 @@ async def extract_async(
     cfg = cfg or ExtractConfig()
     chosen = list(sources or [x.name for x in all_sources()])
     _check_sources(chosen)
+    check_settings(chosen, cfg)
     if not schema_ready:
         # DDL (create ... if not exists) takes table locks: never while another process loads
         ensure_schema(cfg.url())
@@ -240,6 +258,7 @@ def extract(
     cfg = cfg or ExtractConfig()
     chosen = list(sources or [x.name for x in all_sources()])
     _check_sources(chosen)
+    check_settings(chosen, cfg)
     wanted = [(s, spec.table) for s in chosen for spec in source(s).specs if not entities or spec.table in entities]
     own = [pair for pair in own_process() if pair in wanted]
     # entities ordered by their `after` dependencies stay in one process (one client, in order)

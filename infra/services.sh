@@ -11,9 +11,24 @@ mkdir -p "$RUN" "$LOGS"
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
+# Who listens on the port of URL (when `ss` may say), for the message below.
+holder() {
+  local port
+  port=$(echo "$1" | sed -E 's#^[a-z]+://[^/:]+:([0-9]+).*#\1#')
+  command -v ss >/dev/null && ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:.*' | head -n 1
+}
+
 start() {
   local name=$1 url=$2; shift 2; [ "${1:-}" = "--" ] && shift
   if running "$name"; then echo "[$name] already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
+  # An answer with no process of ours behind it is someone else's service (another checkout's
+  # demo, an old run): using it would mix worlds, so say which port is taken and stop.
+  if [ -n "$url" ] && curl -fsS -o /dev/null --max-time 3 "$url" 2>/dev/null; then
+    local who; who=$(holder "$url" || true)
+    echo "[$name] $url already answers, but not from this checkout's $name (no live pid in $RUN):" \
+         "the port is taken${who:+ by $who}; stop that process or choose another port" >&2
+    return 1
+  fi
   setsid "$@" >"$LOGS/$name.log" 2>&1 < /dev/null &
   echo $! >"$RUN/$name.pid"
   if [ -n "$url" ]; then

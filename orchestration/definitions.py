@@ -12,7 +12,9 @@ import pkgutil
 
 import dagster as dg
 
+from extractors.sources import all_sources
 from orchestration import defs as _defs_pkg
+from warehouse.settings import check_startup
 
 
 def _area_definitions() -> list[dg.Definitions]:
@@ -24,5 +26,10 @@ def _area_definitions() -> list[dg.Definitions]:
             found.append(area)
     return found
 
+
+# Refused before anything loads: a production code location with a demo secret or a demo
+# token aimed at a real source never starts (warehouse/settings.py, check_startup).
+check_startup("Dagster's code location",
+              required=["WAREHOUSE_URL", *(var for s in all_sources() for var in s.env.values())])
 
 defs = dg.Definitions.merge(*_area_definitions())

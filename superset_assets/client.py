@@ -10,6 +10,8 @@ import httpx
 import stamina
 from pydantic import BaseModel
 
+from warehouse.settings import check_startup
+
 
 class SupersetError(RuntimeError):
     """A Superset API call failed; the message names the call and Superset's answer."""
@@ -22,10 +24,13 @@ class SupersetSettings(BaseModel):
 
     @classmethod
     def from_env(cls) -> SupersetSettings:
+        """SUPERSET_URL and SUPERSET_ADMIN_PASSWORD (demo: admin); production refuses a missing
+        or demo admin password (warehouse.settings.check_startup)."""
+        check_startup("the Superset client", required=["SUPERSET_ADMIN_PASSWORD"])
         return cls(
             url=os.environ.get("SUPERSET_URL", "http://127.0.0.1:8088"),
             username="admin",
-            password=os.environ.get("SUPERSET_ADMIN_PASSWORD", "admin"),
+            password=os.environ.get("SUPERSET_ADMIN_PASSWORD") or "admin",
         )
 
 

@@ -41,6 +41,13 @@ class UserSpec(BaseModel):
     last_name: str
     roles: list[str]
     personnel_no: str | None = None
+    email: str | None = None
+    # the variable holding the password a new user is created with (users command); unset:
+    # SUPERSET_PASSWORD_<USERNAME> (upper case, `-` and `.` as `_`)
+    password_env: str | None = None
+
+    def password_variable(self) -> str:
+        return self.password_env or "SUPERSET_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", self.username.upper())
 
 
 class SecuritySpec(BaseModel):
@@ -85,6 +92,7 @@ class SecurityApplier:
         self.c = client
         self._roles: dict[str, int] = {}
         self._pvms: dict[tuple[str, str], int] | None = None
+        self.not_created: list[str] = []
 
     # ---------------------------------------------------------------- lookups
     def role_id(self, name: str) -> int:
@@ -129,22 +137,38 @@ class SecurityApplier:
         else:
             self.c.post("/api/v1/rowlevelsecurity/", payload)
 
-    def upsert_user(self, spec: UserSpec, roles: list[str], password: str) -> None:
-        payload = {"first_name": spec.first_name, "last_name": spec.last_name, "username": spec.username,
-                   "email": f"{spec.username}@demo.local", "active": True,
-                   "roles": [self.role_id(r) for r in roles], "password": password}
+    def find_user(self, username: str) -> dict[str, Any] | None:
         found = self.c.get(
             "/api/v1/security/users/",
-            params={"q": f"(filters:!((col:username,opr:eq,value:'{spec.username}')))"},
+            params={"q": f"(filters:!((col:username,opr:eq,value:'{username}')))"},
         )["result"]
+        return found[0] if found else None
+
+    def upsert_user(self, spec: UserSpec, roles: list[str], password: str | None, new_password: str | None = None) -> bool:
+        """Create the user, or update an existing one's names and roles. An existing user's
+        password changes only when `password` is given (the demo's known logins); a missing
+        user is created with `password` or else `new_password`, or not at all (returns False)."""
+        payload: dict[str, Any] = {
+            "first_name": spec.first_name, "last_name": spec.last_name, "username": spec.username,
+            "email": spec.email or f"{spec.username}@demo.local", "active": True,
+            "roles": [self.role_id(r) for r in roles]}
+        found = self.find_user(spec.username)
         if found:
-            self.c.put(f"/api/v1/security/users/{found[0]['id']}", payload)
-        else:
-            self.c.post("/api/v1/security/users/", payload)
+            self.c.put(f"/api/v1/security/users/{found['id']}", {**payload, **({"password": password} if password else {})})
+            return True
+        if not (password or new_password):
+            return False
+        self.c.post("/api/v1/security/users/", {**payload, "password": password or new_password})
+        return True
 
     # ---------------------------------------------------------------- the whole set-up
-    def apply(self, spec: SecuritySpec, warehouse_url: str, password: str) -> dict[str, str]:
-        """Apply roles, RLS and users; return {username: personnel_no} of engineer users."""
+    def apply(self, spec: SecuritySpec, warehouse_url: str, password: str | None,
+              new_passwords: dict[str, str] | None = None) -> dict[str, str]:
+        """Apply roles, RLS and users; return {username: personnel_no} of engineer users.
+
+        `password` (the demo) is set on every user; None (production) leaves every existing
+        user's password as it is, and a missing user is created only with its entry in
+        `new_passwords` (the users command), else listed in `self.not_created`."""
         role_tables: dict[str, list[int]] = {}
         for name, role in spec.roles.items():
             pvms: list[int] = []
@@ -185,5 +209,6 @@ class SecurityApplier:
                                 f"{column} = '{number}'", f"user {user.username} = personnel number {number}")
                 roles.append(own)
                 mapped[user.username] = number
-            self.upsert_user(user, roles, password)
+            if not self.upsert_user(user, roles, password, (new_passwords or {}).get(user.username)):
+                self.not_created.append(user.username)
         return mapped

@@ -79,3 +79,63 @@ def test_the_warehouse_url_is_read_in_one_place(bare_env: pytest.MonkeyPatch) ->
     assert Settings().warehouse_url == "postgresql://u:p@db.example:5432/wh"
     bare_env.delenv("WAREHOUSE_URL")
     assert Settings().warehouse_url == settings.WAREHOUSE_URL_DEFAULT
+
+
+# ---------------------------------------------------------------- production refuses demo values
+GOOD_PRODUCTION = {
+    "APP_ENV": "production",
+    "WAREHOUSE_URL": "postgresql://wh:Str0ng-and-long@db.internal/warehouse",
+    "SUPERSET_SECRET_KEY": "k" * 48,
+    "SUPERSET_ADMIN_PASSWORD": "a-real-admin-password",
+    "HELPDESK_URL": "https://company.okdesk.ru",
+    "HELPDESK_API_TOKEN": "real-token-1",
+}
+
+
+def refused(env: dict[str, str], required: list[str], optional: list[str] = ()) -> list[str]:
+    try:
+        settings.check_startup("the service", required=required, optional=optional, env=env)
+    except settings.UnsafeSetting as exc:
+        assert all(name in str(exc) for name in exc.names)
+        return exc.names
+    return []
+
+
+def test_production_starts_on_real_values() -> None:
+    assert refused(GOOD_PRODUCTION, list(GOOD_PRODUCTION)) == []
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("SUPERSET_ADMIN_PASSWORD", "admin"),
+    ("SUPERSET_SECRET_KEY", "short-key"),
+    ("SUPERSET_SECRET_KEY", "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET"),
+    ("SUPERSET_SECRET_KEY", ""),
+    ("WAREHOUSE_URL", "postgresql://warehouse:warehouse@db.internal/warehouse"),
+    ("HELPDESK_API_TOKEN", "demo-helpdesk-token"),
+])
+def test_production_refuses_a_demo_value_naming_its_variable(name: str, value: str) -> None:
+    assert refused({**GOOD_PRODUCTION, name: value}, list(GOOD_PRODUCTION)) == [name]
+
+
+def test_production_names_every_unsafe_variable_at_once() -> None:
+    env = {**GOOD_PRODUCTION, "SUPERSET_ADMIN_PASSWORD": "demo", "SUPERSET_SECRET_KEY": "x"}
+    assert refused(env, list(GOOD_PRODUCTION)) == ["SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD"]
+
+
+def test_an_optional_variable_is_checked_only_when_set() -> None:
+    assert refused(GOOD_PRODUCTION, [], ["SUPERSET_DATABASE_URI"]) == []
+    env = {**GOOD_PRODUCTION, "SUPERSET_DATABASE_URI": "postgresql://superset:admin@db/superset"}
+    assert refused(env, [], ["SUPERSET_DATABASE_URI"]) == ["SUPERSET_DATABASE_URI"]
+
+
+def test_the_simulator_token_never_goes_to_a_real_url_even_in_demo() -> None:
+    """Setting only HELPDESK_URL would send the simulator's token to a real help desk."""
+    env = {"HELPDESK_URL": "https://company.okdesk.ru"}
+    assert refused(env, ["HELPDESK_API_TOKEN", "HELPDESK_URL"]) == ["HELPDESK_API_TOKEN"]
+    # the simulator on any local port is fine
+    assert refused({"HELPDESK_URL": "http://127.0.0.1:18070/helpdesk"}, ["HELPDESK_API_TOKEN"]) == []
+
+
+def test_demo_starts_with_nothing_set() -> None:
+    names = ["WAREHOUSE_URL", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", *DEMO_DEFAULTS]
+    assert refused({}, names) == []

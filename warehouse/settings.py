@@ -10,6 +10,7 @@ real source.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,3 +98,112 @@ def private_cluster() -> bool:
     """Whether the warehouse is the private cluster `make` starts (WAREHOUSE_URL unset), which
     `make` and the tests start and stop; a configured server is never started or stopped."""
     return not os.environ.get("WAREHOUSE_URL")
+
+
+# ---------------------------------------------------------------- the start-up check
+# Values that only the demo uses (the simulator's tokens, the demo users' and the private
+# cluster's passwords): production refuses each of them wherever it appears.
+DEMO_SECRETS = frozenset({
+    "admin", "demo", "odata", "warehouse",
+    DEMO_DEFAULTS["HELPDESK_API_TOKEN"], DEMO_DEFAULTS["HELPDESK_WEBHOOK_TOKEN"], DEMO_DEFAULTS["SCHEDULE_TOKEN"],
+})
+# Keys that ship in examples and in Superset's own default configuration.
+DEFAULT_SECRET_KEYS = frozenset({
+    "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET", "\x02\x01thisismyscretkey\x01\x02\\e\\y\\y\\h", "changeme", "secret",
+})
+MIN_SECRET_KEY_LENGTH = 32
+# The simulator's credentials and the setting naming the URL each one is sent to: sent anywhere
+# but the local simulator they leak a known secret to a real system, in any environment.
+SIMULATOR_CREDENTIALS: dict[str, str] = {
+    "HELPDESK_API_TOKEN": "HELPDESK_URL",
+    "SCHEDULE_TOKEN": "SCHEDULE_URL",
+    "ONEC_PASSWORD": "ONEC_URL",
+}
+LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+
+
+class UnsafeSetting(RuntimeError):
+    """A service refuses to start: each problem names its variable (`names` lists them)."""
+
+    def __init__(self, service: str, problems: dict[str, str], environment: str = "production") -> None:
+        self.service = service
+        self.problems = problems
+        self.names = list(problems)
+        lines = "\n".join(f"  - {name} {why}" for name, why in problems.items())
+        super().__init__(f"{service} refuses to start (APP_ENV={environment}):\n{lines}")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` points at this machine (where the simulator runs); a file path counts too."""
+    from urllib.parse import urlsplit
+
+    if "://" not in url:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def _url_password(url: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
+def _problem(name: str, value: str | None) -> str | None:
+    """Why `value` of `name` is unsafe in production (None: it is fine)."""
+    if not value:
+        return "is not set"
+    if name.endswith("_USER"):
+        return None  # a login name is no secret (1C's OData user is often called odata)
+    if name.endswith("SECRET_KEY"):
+        if value in DEFAULT_SECRET_KEYS:
+            return "is a well-known default key: generate one (openssl rand -base64 48)"
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters: generate one (openssl rand -base64 48)"
+        return None
+    if name.endswith(("_URL", "_URI")):
+        password = _url_password(value)
+        if password and password.lower() in DEMO_SECRETS:
+            return "holds a demo password: give the database user its own password"
+        return None
+    if value.lower() in DEMO_SECRETS:
+        return "is a demo password or token: set the real one"
+    return None
+
+
+def check_startup(
+    service: str, required: Iterable[str] = (), optional: Iterable[str] = (), env: Mapping[str, str] | None = None,
+) -> None:
+    """Refuse to start `service` on unsafe settings, naming each variable (UnsafeSetting).
+
+    In any environment: a simulator credential (SIMULATOR_CREDENTIALS) at its demo value while
+    its URL points away from this machine. In production also: a `required` variable unset, and
+    any `required` or set `optional` variable holding a demo password or token, a default or a
+    short secret key (names ending SECRET_KEY), or a URL whose password is a demo one. Each
+    service calls this once as it starts, with the variables it reads.
+    """
+    env = os.environ if env is None else env
+    production = (env.get("APP_ENV") or "demo").strip().lower() == "production"
+    problems: dict[str, str] = {}
+    names = list(dict.fromkeys([*required, *optional]))
+    for name in names:
+        url_name = SIMULATOR_CREDENTIALS.get(name)
+        if url_name:
+            value = env.get(name) or DEMO_DEFAULTS[name]
+            url = env.get(url_name) or DEMO_DEFAULTS[url_name]
+            if value == DEMO_DEFAULTS[name] and not is_loopback_url(url):
+                problems[name] = f"is the simulator's demo credential, but {url_name} points at {url}: set the real one"
+                continue
+        if production:
+            value = env.get(name) or PRODUCTION_DEFAULTS.get(name)
+            if not value and name not in required:
+                continue
+            why = _problem(name, value)
+            if why:
+                problems[name] = why
+    if problems:
+        raise UnsafeSetting(service, problems, "production" if production else "demo")

@@ -9,6 +9,7 @@
         when split_part({{ reason }}, '; ', 1) like 'time entries of issue %' then 'time_entries_unavailable'
         when split_part({{ reason }}, '; ', 1) like '%is already on row%' then 'duplicate_key'
         when split_part({{ reason }}, '; ', 1) like '%the key is blank%' then 'blank_value'
+        when split_part({{ reason }}, '; ', 1) like '%: dated in the future (%' then 'future_dated'
         when split_part({{ reason }}, '; ', 1) like '%: Field required%' then 'missing_field'
         when split_part({{ reason }}, '; ', 1) like '%expected an INN%' then 'bad_inn'
         when split_part({{ reason }}, '; ', 1) ~ 'expected a date|should be a valid (datetime|date)|timezone'

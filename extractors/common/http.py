@@ -204,13 +204,40 @@ class SourceHttp:
             raise SourceError(self.source, self._url(path, params), f"gave up after {attempt_no} attempts: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def fetch(self, path: str, params: Mapping[str, Any] | None = None,
+                    headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """One GET, its body read up to EXTRACT_MAX_RESPONSE_MB (decompressed bytes count, so a
+        small gzip body that inflates without end stops too); 429/5xx raise RetryableStatus."""
+        limit = int(self.retry.max_response_mb * 1024 * 1024)
+        async with self.client.stream("GET", path, params=params, headers=dict(headers or {})) as resp:
+            declared = resp.headers.get("content-length", "")
+            if limit and declared.isdigit() and int(declared) > limit:
+                self._too_large(resp, f"{int(declared) / 1024 / 1024:.0f} MB announced")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if limit and size > limit:
+                    self._too_large(resp, "more read")
+                chunks.append(chunk)
+        body = b"".join(chunks)
+        kept = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        resp = httpx.Response(resp.status_code, headers=kept, content=body, request=resp.request)
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise RetryableStatus(resp.status_code, parse_retry_after(resp.headers.get("retry-after")), resp.text)
+        return resp
+
+    def _too_large(self, resp: httpx.Response, seen: str) -> None:
+        raise SourceError(
+            self.source, redact(resp.request.url),
+            f"the answer is larger than EXTRACT_MAX_RESPONSE_MB={self.retry.max_response_mb:g} MB ({seen}):"
+            " not read; raise the setting if the source really sends that much", resp.status_code)
+
     async def _once(self, path: str, params: Mapping[str, Any] | None, *, parse: bool) -> Any:
         if self.limiter is not None:
             await self.limiter.acquire()
         self.requests += 1
-        resp = await self.client.get(path, params=params)
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise RetryableStatus(resp.status_code, parse_retry_after(resp.headers.get("retry-after")), resp.text)
+        resp = await self.fetch(path, params)
         if resp.status_code >= 400:
             raise SourceError(self.source, str(resp.request.url), f"refused: {_short(resp.text)}", resp.status_code)
         if not parse:

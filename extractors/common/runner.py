@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
@@ -22,6 +23,21 @@ class LoadContext:
     cursor_before: str | None
     load_id: int
     run_id: str
+    # when this load started (UTC): no cursor moves past it, no row dated well after it is kept
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def cursor_limit(self, overlap: timedelta = timedelta(0)) -> datetime:
+        """The furthest a timestamp cursor may move in this load: its start minus the overlap
+        the next load re-reads, so a row the source dates in the future cannot push the cursor
+        past changes still to come."""
+        return self.started_at - overlap
+
+    def clamp(self, cursor: datetime | None, overlap: timedelta = timedelta(0)) -> datetime | None:
+        return None if cursor is None else min(cursor, self.cursor_limit(overlap))
+
+    def future_after(self, skew_s: float) -> datetime:
+        """Rows dated after this are rejected as dated in the future (validate.split_records)."""
+        return self.started_at + timedelta(seconds=skew_s)
 
 
 @dataclass

@@ -22,7 +22,14 @@ class RetrySettings(BaseSettings):
     wait_initial_s: float = Field(0.2, ge=0)
     wait_max_s: float = Field(10.0, ge=0)
     wait_jitter_s: float = Field(0.3, ge=0)
-    max_retry_after_s: float = Field(30.0, ge=0, description="cap on a server's Retry-After")
+    max_retry_after_s: float = Field(
+        300.0, ge=0, description="a server's Retry-After (seconds or an HTTP date) is honoured up to this long")
+    max_response_mb: float = Field(
+        512.0, ge=0, description="the largest answer read (MB, after decompression); a larger one fails the request"
+        " naming this setting, so a runaway body cannot fill the memory; 0 = no limit")
+    clock_skew_s: float = Field(
+        300.0, ge=0, description="a row dated up to this long after the run's start is the source's clock running"
+        " ahead and is kept; a later one is rejected as dated in the future and read again on a later run")
     http_timeout_s: float = Field(30.0, gt=0, description="one request's timeout")
     concurrency: int = Field(8, ge=1, description="parallel requests per source")
     max_rps: float = Field(0.0, ge=0, description="requests per second per source; 0 = unlimited")

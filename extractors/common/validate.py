@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -159,11 +159,16 @@ def split_records(
     *,
     enrich: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     objs: Sequence[Fields | None] | None = None,
+    future_after: datetime | None = None,
+    tz: tzinfo = UTC,
+    stamp: str = "updated_at",
 ) -> tuple[list[RawRecord], list[Reject], list[Fields]]:
     """Validate each item with `model`; good ones become RawRecords, bad ones Rejects.
 
     `to_values` gets the validated fields as a dict (`validate_rows`); `objs`: the result of
-    `validate_rows(items, model)` when the caller already has it. Also returns those dicts."""
+    `validate_rows(items, model)` when the caller already has it. Also returns those dicts.
+    With `future_after`, a valid row whose `stamp` (naive: in `tz`) is later is a Reject too
+    (FUTURE_REASON): kept out of raw and out of the cursor, so a later load reads it again."""
     key_fields = list(key_fields)
     items = list(items)
     if enrich is not None:
@@ -174,6 +179,13 @@ def split_records(
     bad: list[Reject] = []
     fields: list[Fields] = []
     for payload, obj in zip(items, objs, strict=True):
+        if obj is not None and future_after is not None:
+            value = obj.get(stamp)
+            when = aware(value, tz) if isinstance(value, datetime) else None
+            if when is not None and when > future_after:
+                bad.append(Reject(entity, source_key(payload, key_fields),
+                                  future_reason(stamp, when, future_after), raw_text(payload)))
+                continue
         if obj is not None:
             good.append(RawRecord(to_values(obj), payload))
             fields.append(obj)
@@ -190,6 +202,12 @@ def split_records(
             good.append(RawRecord(to_values(obj), payload))
             fields.append(obj)
     return good, bad, fields
+
+
+def future_reason(stamp: str, when: datetime, future_after: datetime) -> str:
+    """A row dated in the future (dbt: reject reason code `future_dated`)."""
+    return (f"field '{stamp}': dated in the future ({when.isoformat()}, after this run's start plus"
+            f" EXTRACT_CLOCK_SKEW_S, {future_after.isoformat()}); read again on a later run")
 
 
 def aware(value: datetime | None, tz: tzinfo) -> datetime | None:

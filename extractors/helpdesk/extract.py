@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -96,6 +96,7 @@ async def prefetched(pages: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
 # ------------------------------------------------------------------ issues (page-number feed)
 async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
     before = _cursor_ts(ctx.cursor_before)
+    future_after = ctx.future_after(client.http.retry.clock_skew_s)
     since = since_minute(before, client.tz) if before else None
     records: list[RawRecord] = []
     rejects: list[Reject] = []
@@ -105,11 +106,12 @@ async def load_issues(ctx: LoadContext, client: HelpdeskClient) -> None:
         # the paging is sequential by design (see client.py); reading ahead keeps the next
         # request at the server while this page is validated and the last batch is written
         async for page in prefetched(client.issue_pages(since), ISSUE_READ_AHEAD):
-            good, bad, _ = split_records("issues", page.rows, m.Issue, lambda i: (i["id"], i["updated_at"]), ["id"])
+            good, bad, _ = split_records("issues", page.rows, m.Issue, lambda i: (i["id"], i["updated_at"]), ["id"],
+                                         future_after=future_after, tz=client.tz)
             records += good
             rejects += bad
             pages += 1
-            cursor = _later(cursor, page.safe_cursor)
+            cursor = _later(cursor, ctx.clamp(page.safe_cursor))
             if pages % client.settings.batch_pages == 0:
                 await pipe.submit(records, rejects, _iso(cursor))
                 records, rejects = [], []
@@ -125,6 +127,7 @@ async def _load_id_feed(
     to_values: Callable[[Any], tuple[Any, ...]],
 ) -> None:
     before = _cursor_ts(ctx.cursor_before)
+    future_after = ctx.future_after(client.http.retry.clock_skew_s)
     extra: dict[str, Any] = {}
     if before is not None:
         since = since_minute(before, client.tz, client.settings.lookback_minutes)
@@ -135,7 +138,8 @@ async def _load_id_feed(
     pages = 0
     async with PipelinedWriter(ctx.writer) as pipe:
         async for page in client.id_pages_split(path, extra, _validator(model), client.settings.feed_workers):
-            good, bad, objs = split_records(ctx.spec.table, page.rows, model, to_values, ["id"], objs=page.objs)
+            good, bad, objs = split_records(ctx.spec.table, page.rows, model, to_values, ["id"], objs=page.objs,
+                                            future_after=future_after, tz=client.tz)
             records += good
             rejects += bad
             max_seen = _later(max_seen, max((t for o in objs if (t := o.get("updated_at"))), default=None))
@@ -144,7 +148,9 @@ async def _load_id_feed(
                 # id-ordered: the cursor can move only once the whole feed has been read
                 await pipe.submit(records, rejects, None)
                 records, rejects = [], []
-        await pipe.submit(records, rejects, _iso(max_seen))
+        # never past the run's start minus the re-read window (see schedule/extract.py)
+        cursor = ctx.clamp(max_seen, timedelta(minutes=client.settings.lookback_minutes))
+        await pipe.submit(records, rejects, _iso(_later(before, cursor)))
 
 
 async def load_status_history(ctx: LoadContext, client: HelpdeskClient) -> None:

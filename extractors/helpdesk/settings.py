@@ -1,4 +1,4 @@
-"""Help-desk settings (HELPDESK_* variables; defaults: the local simulator)."""
+"""Help-desk settings (HELPDESK_* variables; demo defaults: the local simulator, warehouse/settings.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.settings import setting
+
 
 class HelpdeskSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
 
-    url: str = Field("http://127.0.0.1:8070/helpdesk", description="base URL without /api/v1")
-    api_token: SecretStr = SecretStr("demo-helpdesk-token")
+    url: str = Field(default_factory=lambda: setting("HELPDESK_URL"), description="base URL without /api/v1")
+    api_token: SecretStr = Field(default_factory=lambda: SecretStr(setting("HELPDESK_API_TOKEN")))
     mode: Literal["feeds", "okdesk"] = Field(
-        "feeds", description="feeds: our relay's extension feeds (status history, time entries); okdesk: only"
+        default_factory=lambda: setting("HELPDESK_MODE"), description="feeds: our relay's extension feeds (status history, time entries); okdesk: only"
         " documented Okdesk methods (status changes derived from the polled issue versions, docs/okdesk.md)")
     max_rps: float = Field(
         5.0, ge=0, description="okdesk mode: requests per second to the account (under its limit); 0 = unlimited;"

@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.helpdesk.webhook_events import INSERT, BadEvent, parse_event
 from warehouse import libpq_url, warehouse_url
-from warehouse.settings import setting
+from warehouse.settings import UnsafeSetting, check_startup, setting
 
 log = logging.getLogger("extractors.helpdesk.webhooks")
 PATH = "/webhooks/okdesk"
@@ -124,6 +124,10 @@ def create_app(token: str | SecretStr | None = None, db_url: str | None = None) 
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    try:
+        check_startup("the webhook receiver", required=["HELPDESK_WEBHOOK_TOKEN", "WAREHOUSE_URL"])
+    except UnsafeSetting as exc:
+        raise SystemExit(str(exc)) from None
     settings = WebhookSettings()
     parser = argparse.ArgumentParser(prog="python -m extractors.helpdesk.webhooks", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=settings.host)

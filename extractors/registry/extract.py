@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from extractors.common.http import RetryableStatus, SourceError, SourceHttp, _short, parse_retry_after
+from extractors.common.http import SourceError, SourceHttp, _short
 from extractors.common.loads import finish_unchanged
 from extractors.common.raw import Column, EntitySpec, RawRecord, Reject
 from extractors.common.runner import LoadContext
@@ -105,9 +105,7 @@ class _ConditionalHttp(SourceHttp):
         if self.limiter is not None:
             await self.limiter.acquire()
         self.requests += 1
-        resp = await self.client.get(path, params=params, headers=dict(self._headers))
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise RetryableStatus(resp.status_code, parse_retry_after(resp.headers.get("retry-after")), resp.text)
+        resp = await self.fetch(path, params, self._headers)
         if resp.status_code >= 400:
             raise SourceError(self.source, str(resp.request.url), f"refused: {_short(resp.text)}", resp.status_code)
         return resp

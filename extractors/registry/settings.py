@@ -5,11 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.settings import setting
+
 
 class RegistrySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
-    path: str = Field("http://127.0.0.1:8070/registry.xlsx", description="workbook file path or http(s) URL")
+    path: str = Field(default_factory=lambda: setting("REGISTRY_PATH"), description="workbook file path or http(s) URL")
     header_search_rows: int = Field(30, ge=1, description="how far down to look for the header row")
     download_timeout_s: float = Field(
         300.0, gt=0, description="one download of the workbook (a large registry is rendered for minutes)")

@@ -20,8 +20,10 @@ SPECS = [SHIFTS]
 
 async def load_shifts(ctx: LoadContext, client: ScheduleClient) -> None:
     tz = client.tz
+    overlap = timedelta(seconds=client.settings.overlap_seconds)
+    future_after = ctx.future_after(client.http.retry.clock_skew_s)
     before = datetime.fromisoformat(ctx.cursor_before) if ctx.cursor_before else None
-    since = (before - timedelta(seconds=client.settings.overlap_seconds)).isoformat() if before else None
+    since = (before - overlap).isoformat() if before else None
     records: list[RawRecord] = []
     rejects: list[Reject] = []
     max_seen = before
@@ -29,7 +31,8 @@ async def load_shifts(ctx: LoadContext, client: ScheduleClient) -> None:
     async with PipelinedWriter(ctx.writer) as pipe:
         async for items in client.shift_pages(since):
             good, bad, objs = split_records(
-                "shifts", items, m.Shift, lambda s: (str(s["id"]), aware(s["updated_at"], tz), s["deleted"]), ["id"]
+                "shifts", items, m.Shift, lambda s: (str(s["id"]), aware(s["updated_at"], tz), s["deleted"]), ["id"],
+                future_after=future_after, tz=tz,
             )
             records += good
             rejects += bad
@@ -41,7 +44,12 @@ async def load_shifts(ctx: LoadContext, client: ScheduleClient) -> None:
             if pages % client.settings.batch_pages == 0:
                 await pipe.submit(records, rejects, None)
                 records, rejects = [], []
-        await pipe.submit(records, rejects, max_seen.isoformat() if max_seen else None)
+        # never past the run's start minus the overlap: a change the source dates late (its
+        # clock ahead of ours, a row rejected above) is still read by the next load
+        cursor = ctx.clamp(max_seen, overlap)
+        if before is not None and cursor is not None and cursor < before:
+            cursor = before  # a cursor never moves back
+        await pipe.submit(records, rejects, cursor.isoformat() if cursor else None)
 
 
 LOADERS = {"shifts": load_shifts}

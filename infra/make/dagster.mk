@@ -6,8 +6,10 @@ dagster-home:
 	@cp infra/dagster/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 # make run: what the nightly schedule does, once, against the configured sources
-# (with no source settings: the local simulator, started here).
-run: dbt-parse warehouse dagster-home simulator-up
+# (with no source settings at all: the local simulator, started here; with any source
+# configured nothing is started, and an unset one fails naming its variable in production).
+SOURCES_CONFIGURED := $(strip $(HELPDESK_URL)$(SCHEDULE_URL)$(ONEC_URL)$(REGISTRY_PATH))
+run: dbt-parse warehouse dagster-home $(if $(SOURCES_CONFIGURED),,simulator-up)
 	$(PY) -m orchestration.run full_pipeline
 
 # The payroll schema is migrated first so that the bonus dashboards' approval status has its

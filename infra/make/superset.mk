@@ -36,3 +36,11 @@ superset-stop:
 	@infra/services.sh stop superset
 
 superset-up:: superset
+
+# make users: the admin user and the users of SUPERSET_USERS_FILE (default: security.yaml's),
+# each created once with the password in its variable (SUPERSET_PASSWORD_<USERNAME>); existing
+# users are left as they are. Production's only way to create users (docs/deploy.md).
+.PHONY: users
+users: setup superset-venv
+	@infra/superset/run.sh admin
+	@$(PY) -m superset_assets.loader users

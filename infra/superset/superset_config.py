@@ -4,8 +4,10 @@ Everything that differs between the local demo and production comes from the env
 
 - SUPERSET_DATABASE_URI: Superset's own metadata database (any SQLAlchemy URL); unset, an
   embedded SQLite file under SUPERSET_HOME (default .local/superset/superset.db).
-- SUPERSET_SECRET_KEY: the signing key; unset, a random key generated once and kept in
-  SUPERSET_HOME/secret_key (local only: never committed).
+- SUPERSET_SECRET_KEY: the signing key; unset in demo, a random key generated once and kept in
+  SUPERSET_HOME/secret_key (local only: never committed). APP_ENV=production refuses to start
+  without one of at least 32 characters, or with a demo password in SUPERSET_DATABASE_URI
+  (warehouse/settings.py, check_startup).
 - APPROVALS_URL: where the bonus dashboard links to (default http://127.0.0.1:8090), exposed to
   virtual datasets as the Jinja macro ``{{ approvals_url() }}``.
 
@@ -15,13 +17,30 @@ the analytics pixel, web fonts and map tiles are never fetched.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
+import sys
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or _ROOT / ".local" / "superset")
 SUPERSET_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _settings_spine():
+    """warehouse/settings.py, loaded by path: Superset runs from its own venv, without the
+    product's packages (the file needs only the standard library)."""
+    spec = importlib.util.spec_from_file_location("_product_settings", _ROOT / "warehouse" / "settings.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# Every Superset command (init, serve, users) loads this file: production stops here.
+_settings_spine().check_startup("Superset", required=["SUPERSET_SECRET_KEY"],
+                                optional=["SUPERSET_DATABASE_URI", "SUPERSET_ADMIN_PASSWORD"])
 
 
 def _secret_key() -> str:

@@ -4,6 +4,7 @@ duplicate and malformed-row injection."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -62,3 +63,18 @@ def add_malformed(c: SimContext, request: Request, source: str, entity: str, spe
     c.faults.record(Injected(source=source, entity=entity, kind=kind, key=bad_key, request=key))
     at = int(unit(seed, "malformed-at", key) * (len(items) + 1))
     return [*items[:at], row, *items[at:]]
+
+
+def add_future_dated(c: SimContext, request: Request, source: str, entity: str,
+                     items: list[dict[str, Any]], stamp: str = "updated_at") -> list[dict[str, Any]]:
+    """``future_dated``: one row of the page again, its `stamp` moved to the real (wall-clock)
+    now plus ``future_minutes``, as a source whose clock runs ahead sends it (naive, as the
+    source writes its times, in its zone)."""
+    key = request_key(request)
+    if not items or not c.faults.hits("future_dated", key):
+        return items
+    template = items[int(unit(c.faults.config.seed, "future-template", key) * len(items))]
+    when = datetime.now(c.tz) + timedelta(minutes=c.faults.config.future_minutes)
+    row = {**template, stamp: when.replace(tzinfo=None, microsecond=0).isoformat()}
+    c.faults.record(Injected(source=source, entity=entity, kind="future_dated", key=template.get("id"), request=key))
+    return [*items, row]

@@ -28,6 +28,10 @@ ErrorMode = Literal["rate_limit", "server_error", "slow", "garbled"]
 ERROR_MODES: tuple[str, ...] = ("rate_limit", "server_error", "slow", "garbled")
 DATA_MODES: tuple[str, ...] = ("malformed", "duplicates", "moving")
 ALL_MODES: tuple[str, ...] = ERROR_MODES + DATA_MODES
+# A source whose clock runs ahead: rows dated after the real (wall-clock) now, which an
+# extractor rejects on purpose; kept apart from ALL_MODES, whose runs converge to the truth.
+CLOCK_MODES: tuple[str, ...] = ("future_dated",)
+KNOWN_MODES: tuple[str, ...] = ALL_MODES + CLOCK_MODES
 MALFORMED_ID_BASE = 990_000_000
 MALFORMED_UUID_PREFIX = "badc0de0-0000-4000-8000-"
 
@@ -39,6 +43,8 @@ class FaultConfig(BaseModel):
     rate: float = Field(default=0.2, ge=0.0, le=1.0)
     seed: int = 7
     retry_after: int = Field(default=1, ge=0, description="seconds, sent in Retry-After")
+    retry_after_date: bool = Field(default=False, description="send Retry-After as an HTTP date, not seconds")
+    future_minutes: float = Field(default=60.0, ge=0.0, description="future_dated: how far after the real now")
     slow_seconds: float = Field(default=3.0, ge=0.0)
     max_consecutive: int = Field(default=1, ge=1, description="faulted attempts in a row per request")
     moving_minutes: float = Field(default=30.0, ge=0.0, description="clock creep per continuation page")
@@ -53,9 +59,9 @@ class FaultConfig(BaseModel):
     @field_validator("modes")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in ALL_MODES]
+        unknown = [m for m in value if m not in KNOWN_MODES]
         if unknown:
-            raise ValueError(f"unknown fault mode(s) {unknown}; known: {', '.join(ALL_MODES)}")
+            raise ValueError(f"unknown fault mode(s) {unknown}; known: {', '.join(KNOWN_MODES)}")
         return list(dict.fromkeys(value))
 
 

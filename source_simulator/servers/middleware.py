@@ -5,6 +5,8 @@ counter (GET /_sim/requests)."""
 from __future__ import annotations
 
 import asyncio
+import email.utils
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import SimContext, request_key
 from .errors import error_for_path, json_response
-from .faults import unit
+from .faults import FaultConfig, unit
 
 JSON_PREFIXES = ("/helpdesk/", "/schedule/api/v1/shifts", "/onec/")
 
@@ -38,7 +40,7 @@ class FaultMiddleware:
         if mode in ("rate_limit", "server_error"):
             if mode == "rate_limit":
                 exc = error_for_path(path, 429, "too many requests, retry later", "rate_limited",
-                                     {"Retry-After": str(cfg.retry_after)})
+                                     {"Retry-After": retry_after_value(cfg)})
             else:
                 status = (500, 502, 503)[int(unit(cfg.seed, "status", key) * 3)]
                 exc = error_for_path(path, status, "internal error (simulated)", "server_error")
@@ -90,3 +92,11 @@ def _template(scope: Scope) -> str:
             path = getattr(route, "path", scope["path"])
             return scope["path"] if ":path}" in path else path
     return scope["path"]
+
+
+def retry_after_value(cfg: FaultConfig) -> str:
+    """Retry-After in seconds, or as the HTTP date that many seconds from now (both RFC 9110)."""
+    if cfg.retry_after_date:
+        when = datetime.now(UTC) + timedelta(seconds=cfg.retry_after)
+        return email.utils.format_datetime(when, usegmt=True)
+    return str(cfg.retry_after)

@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 
 from source_simulator.store import as_of_clause
 
-from .common import add_duplicate, add_malformed, clock_for_page, int_param
+from .common import add_duplicate, add_future_dated, add_malformed, clock_for_page, int_param
 from .context import SimContext, ctx
 from .errors import ScheduleError, SourceError, json_response
 from .faults import MalformedSpec, set_field, uuid_key
@@ -113,6 +113,7 @@ def shifts(request: Request) -> Response:
 
     items = add_duplicate(c, request, items, previous)
     items = add_malformed(c, request, "schedule", "shifts", MALFORMED, items)
+    items = add_future_dated(c, request, "schedule", "shifts", items)
     return json_response({"items": items, "next_cursor": _encode_cursor(rows[-1]) if more else None})
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,17 @@ def json_source_reasons(module: Any) -> set[str]:
     return reasons
 
 
+def future_reasons() -> set[str]:
+    """A shift the source dates after the run's start (its clock ahead of ours)."""
+    shift = {"id": "6f1c1a52-0000-4000-8000-000000000001", "personnel_no": "E001", "email": None, "shift_type": "day",
+             "planned_start": "2026-11-02T09:00:00", "planned_end": "2026-11-02T18:00:00", "actual_start": None,
+             "actual_end": None, "status": "planned", "updated_at": "2099-01-01T00:00:00", "deleted": False}
+    _, rejects, _ = split_records("shifts", [shift], schedule_models.Shift, lambda d: (), ["id"],
+                                  future_after=datetime(2026, 12, 8, tzinfo=UTC))
+    assert len(rejects) == 1
+    return {rejects[0].reason}
+
+
 def registry_reasons() -> set[str]:
     sites = [
         tuple(c.header for c in SITES.columns),
@@ -80,7 +92,7 @@ def extractor_reasons() -> dict[str, set[str]]:
             "time entries of issue 53106: HTTP 500 from GET /api/v1/issues/53106/time_entries",
         },
         "onec": json_source_reasons(onec_models),
-        "schedule": json_source_reasons(schedule_models),
+        "schedule": json_source_reasons(schedule_models) | future_reasons(),
         "registry": registry_reasons(),
     }
 
@@ -119,7 +131,7 @@ def test_the_extractors_write_every_kind_of_reason():
     text = "\n".join(r for reasons in extractor_reasons().values() for r in reasons)
     for fragment in ("Field required", "not a JSON object", "Input should be '", "valid datetime", "valid integer",
                      "the key is blank", "is already on row", "expected a number", "expected a date",
-                     "expected an INN", "time entries of issue"):
+                     "expected an INN", "time entries of issue", "dated in the future"):
         assert fragment in text, fragment
 
 
@@ -134,6 +146,7 @@ def test_every_reason_the_extractors_write_has_a_russian_name(rejects_db):
     assert by_code["missing_field"] == "Нет обязательного поля"
     assert by_code["blank_value"] == "Не заполнено обязательное значение"
     assert by_code["not_a_number"] == "Не число"
+    assert by_code["future_dated"] == "Дата изменения в будущем"
     # the field or registry column the reason names, for the table's «Поле»
     fields = {reason: field for reason, _, _, field in rows}
     assert fields["sheet 'Объекты', row 5: column 'Широта': expected a number (decimal comma or point), got '55,7,1'"] \

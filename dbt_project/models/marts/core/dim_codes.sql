@@ -67,6 +67,7 @@ from (values
     ('reject_reason', 'not_a_number', 'Не число'),
     ('reject_reason', 'unknown_code', 'Код не из справочника'),
     ('reject_reason', 'invalid_value', 'Недопустимое значение'),
+    ('reject_reason', 'future_dated', 'Дата изменения в будущем'),
     ('reject_reason', 'other', 'Другая причина'),
 
     ('forecast_model', 'prophet', 'Prophet (прогноз)'),
