@@ -13,10 +13,6 @@
     ({{ alias }}.valid_from <= {{ ts }} and ({{ alias }}.valid_to is null or {{ ts }} < {{ alias }}.valid_to))
 {%- endmacro %}
 
-{#- First day of the company-local month of a timestamptz. -#}
-{% macro period_start(ts) -%}
-    (date_trunc('month', ({{ ts }}) at time zone '{{ company_tz() }}'))::date
-{%- endmacro %}
 
 
 {#- A timestamptz as the company's wall-clock time (timestamp without time zone): what the

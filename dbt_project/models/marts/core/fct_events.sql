@@ -172,7 +172,7 @@ select
     cost_rub,
     revenue_rub,
     activity,
-    {{ period_start('occurred_at') }} as period_start,
+    (date_trunc('month', occurred_at at time zone '{{ company_tz() }}'))::date as period_start,
     source_record_key,
     _source_loaded_at
 from unioned
