@@ -1,12 +1,12 @@
-{#- The moment the engineer's live value is computed at: the var `live_value_as_of` (an ISO
-    timestamp with offset; tests) or the newest activity of the warehouse (the KPI's as_of: the
-    last load in production, the simulated clock in a demo world). An SQL expression. -#}
+{#- The moment the engineer's live value is computed at: the newest activity of the warehouse
+    (the KPI's as_of: the last load in production, the simulated clock in a demo world), or
+    the session setting live_value.as_of when set (`set live_value.as_of = '2026-11-20
+    12:00+03'`: the values as of another moment, for support and tests). An SQL expression. -#}
 {% macro live_as_of() -%}
-    {%- if var('live_value_as_of', none) -%}
-        timestamptz '{{ var("live_value_as_of") }}'
-    {%- else -%}
+    coalesce(
+        nullif(current_setting('live_value.as_of', true), '')::timestamptz,
         (select as_of_at from {{ marts_activity_bounds() }} as bounds)
-    {%- endif -%}
+    )
 {%- endmacro %}
 
 {#- The Russian noun for the integer SQL expression `n` (1 заявка, 2 заявки, 5 заявок). -#}
