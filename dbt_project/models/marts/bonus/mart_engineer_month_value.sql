@@ -95,7 +95,7 @@ joined as (
         e.team_name,
         e.region_name,
         month.period_start,
-        month.as_of_at,
+        month.as_of_at as as_of,
         coalesce(s.total_rub, 0)::numeric(14, 2) as accrued_rub,
         (coalesce(s.ticket_points_rub, 0) + coalesce(s.repeat_penalty_rub, 0) + coalesce(s.duty_shift_rub, 0)
             + coalesce(s.hourly_work_share_rub, 0))::numeric(14, 2) as base_rub,
@@ -165,7 +165,7 @@ select
     team_name,
     region_name,
     period_start,
-    as_of_at,
+    as_of,
     accrued_rub,
     base_rub,
     kpi_multiplier_rub,
@@ -197,6 +197,8 @@ select
             'ещё ' || tickets_to_next || ' ' || {{ ru_plural('tickets_to_next', 'заявка', 'заявки', 'заявок') }}
             || ' в срок — ' || {{ ru_multiplier('multiplier_next') }}
             || case when multiplier_now <> 1 then ' вместо ' || {{ ru_multiplier('multiplier_now') }} else '' end
+        when breaches_to_keep = 0 then
+            {{ ru_multiplier('multiplier_now') }} || ' есть: следующая заявка с нарушением SLA снимет его'
         else
             {{ ru_multiplier('multiplier_now') }} || ' есть: запас — ' || breaches_to_keep || ' '
             || {{ ru_plural('breaches_to_keep', 'заявка', 'заявки', 'заявок') }} || ' с нарушением SLA'
