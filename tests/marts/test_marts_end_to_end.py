@@ -9,6 +9,8 @@ One module-scoped chain (about three minutes on two cores):
    engineer-periods with hourly work lines change (lines and calc_hash), as the reference says;
 3. a late repeat: a new ticket on the site of an October ticket, one hour after the clock ->
    a repeat_penalty line in November; October's lines and calc_hashes are unchanged.
+Also on step 1's warehouse: every ticket completed in the clock's last week, valued as open at
+its completion moment by mart_ticket_value, is worth exactly its ticket_points line.
 """
 
 from __future__ import annotations
@@ -268,6 +270,31 @@ def test_contract_hours_match_the_truth(chain: Chain, clock: datetime, baseline:
     rows = chain.query("select contract_ref::text, period_start, used_hours from marts.mart_contract_usage where used_hours > 0")
     assert used, "the tiny world should book hours on contracts"
     assert {(r[0], r[1]): r[2] for r in rows} == dict(used)
+
+
+def test_value_now_of_last_weeks_tickets_is_their_ticket_points_line(chain: Chain, clock: datetime, baseline: Snapshot) -> None:
+    """Every ticket completed in the week before the clock, put back to open and valued at its
+    completion moment (mart_ticket_value with live_value.as_of, in a transaction rolled back),
+    is worth exactly its ticket_points line in mart_bonus_lines."""
+    with psycopg.connect(chain.db_url) as conn:
+        week = conn.execute(
+            "select l.ticket_id, l.amount_rub, t.completed_at from marts.mart_bonus_lines as l"
+            " join marts.fct_tickets as t on t.ticket_id = l.ticket_id"
+            " where l.line_kind = 'ticket_points' and t.completed_at > %s",
+            (clock - timedelta(days=7),),
+        ).fetchall()
+        assert len(week) >= 5, "the tiny world should complete tickets in its last week"
+        valued = {}
+        for ticket_id, _, completed_at in week:
+            conn.execute("savepoint open_again")
+            conn.execute("update marts.fct_tickets set completed_at = null where ticket_id = %s", (ticket_id,))
+            conn.execute("select set_config('live_value.as_of', %s, true)", (completed_at.isoformat(),))
+            row = conn.execute("select value_now_rub from marts.mart_ticket_value where ticket_id = %s",
+                               (ticket_id,)).fetchone()
+            valued[ticket_id] = row and row[0]
+            conn.execute("rollback to savepoint open_again")
+        conn.rollback()
+    assert valued == {ticket_id: amount for ticket_id, amount, _ in week}
 
 
 def test_changing_one_coefficient_changes_exactly_its_bonuses(chain: Chain, clock: datetime, baseline: Snapshot) -> None:

@@ -117,3 +117,28 @@ def test_manager_sees_the_contract_projection_and_every_quality_row(admin, loade
     assert [r["ticket_id"] for r in queue] == [1102, 1101]  # newest first
     reliability = _rows_of(admin, "quality", "Надёжность оборудования: худшие первыми")
     assert reliability[0]["group_name"] == "Склад на Варшавке"  # 1.33 tickets per unit-year: the worst
+def test_engineer_sees_own_live_value_and_month_so_far(superset_url, loaded):
+    engineer = SupersetClient(superset_url, "engineer", DEMO_PASSWORD)
+    # E001's open ticket only (E003's 1005 is hidden by row-level security)
+    first = _rows_of(engineer, "engineer", "Что взять первым: стоимость открытых заявок (сейчас)")
+    assert [(r["take_order"], r["ticket_id"], r["value_now_rub"], r["at_stake_rub"]) for r in first] == [
+        (1, 1004, 1125.0, 562.5)
+    ]
+    assert _rows_of(engineer, "engineer", "Премия за месяц: накоплено, ₽")[0]["Накоплено, ₽"] == pytest.approx(4468.75)
+    assert _rows_of(engineer, "engineer", "Прогноз премии на конец месяца, ₽")[0]["Прогноз, ₽"] == pytest.approx(6703.13)
+    kpi = _rows_of(engineer, "engineer", "Мой KPI за текущий месяц: до следующего множителя")
+    assert [r["kpi_next_step"] for r in kpi] == ["ещё 22 заявки в срок — ×1,10"]
+    assert kpi[0]["kpi_thresholds"] == "≥ 95 % → ×1,10; < 85 % → ×0,90"
+
+
+def test_manager_sees_every_engineers_month_and_open_ticket_values(admin, loaded):
+    month = _rows_of(admin, "manager", "Премия инженеров: текущий месяц и прогноз")
+    assert [(r["full_name"], r["projected_rub"], r["kpi_next_step"]) for r in month] == [
+        ("Иванов Иван", 6703.13, "ещё 22 заявки в срок — ×1,10"),
+        ("Сидорова Анна", 300.0, "×1,10 есть: следующая заявка с нарушением SLA снимет его"),
+        ("Петров Пётр", 202.5, "ещё 5 заявок в срок — ×1,00 вместо ×0,90"),
+    ]
+    tickets = _rows_of(admin, "manager", "Открытые заявки инженеров: стоимость и очерёдность (сейчас)")
+    assert [(r["full_name"], r["ticket_id"], r["value_now_rub"]) for r in tickets] == [
+        ("Иванов Иван", 1004, 1125.0), ("Сидорова Анна", 1005, 300.0)
+    ]

@@ -3,6 +3,7 @@ engineer sees their own rows only. Screenshots go to test-artifacts/superset/.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -237,4 +238,16 @@ def test_engineer_opens_service_quality_with_own_rows_only(browser, superset_url
     assert "Иванов Иван" in visit.text and "1101" in visit.text
     for other in ("Сидорова", "1102", "Завод"):
         assert other not in visit.text
+def test_engineer_reads_the_live_value_in_russian(browser, superset_url, loaded, artifacts):
+    page = new_page(browser, superset_url, "engineer")
+    visit = open_dashboard(page, superset_url, "engineer", shots=artifacts, tag="engineer-value-")
+    assert visit.errors == []
+    assert big_number(page, "Премия за месяц: накоплено, ₽") == "4\u00a0468,75\u00a0₽"
+    assert big_number(page, "Прогноз премии на конец месяца, ₽") == "6\u00a0703,13\u00a0₽"
+    assert table_rows(page, "Мой KPI за текущий месяц: до следующего множителя")[0][0] == "ещё 22 заявки в срок — ×1,10"
+    # E001's open ticket only: take order 1, ticket 1004, due 25.11.2026, 1 125,00 ₽ now, 562,50 ₽ lost if late
+    first = table_rows(page, "Что взять первым: стоимость открытых заявок (сейчас)")
+    assert [row[:2] for row in first] == [["1", "1004"]]
+    assert re.fullmatch(r"25\.11\.2026 \d\d:\d\d", first[0][5]), first[0]
+    assert first[0][-3:] == ["1\u00a0125,00\u00a0₽", "1\u00a0125,00\u00a0₽", "562,50\u00a0₽"]
     page.context.close()

@@ -62,6 +62,40 @@ def test_every_chart_has_a_saved_query_context():
     assert missing == [], "open the dashboards once with `python -m tools.superset.capture`, then export"
 
 
+def _chart(title: str) -> dict:
+    return next(c for _, c, _ in _charts_with_datasets() if c["slice_name"] == title)
+
+
+def test_the_live_value_is_on_both_cabinets():
+    files = read_tree(BUNDLE_DIR)
+    titles = {
+        slug: {n["meta"]["sliceName"] for n in files[f"dashboards/{slug}.yaml"]["position"].values()
+               if isinstance(n, dict) and n.get("type") == "CHART"}
+        for slug in ("engineer", "manager")
+    }
+    assert {"Премия за месяц: накоплено, ₽", "Прогноз премии на конец месяца, ₽",
+            "Мой KPI за текущий месяц: до следующего множителя", "Что взять первым: стоимость открытых заявок (сейчас)"} <= titles["engineer"]
+    assert {"Премия инженеров: текущий месяц и прогноз",
+            "Открытые заявки инженеров: стоимость и очерёдность (сейчас)"} <= titles["manager"]
+
+
+def test_the_engineer_takes_tickets_in_take_order_and_reads_roubles():
+    chart = _chart("Что взять первым: стоимость открытых заявок (сейчас)")
+    params = chart["params"]
+    assert params["all_columns"][0] == "take_order"
+    assert params["order_by_cols"] == ['["take_order", true]']
+    assert json.loads(chart["query_context"])["queries"][0]["orderby"] == [["take_order", True]]
+    for col in ("value_now_rub", "value_at_deadline_rub", "at_stake_rub"):
+        assert params["column_config"][col]["d3NumberFormat"] == MONEY
+    assert params["table_timestamp_format"] == DATETIME
+
+
+def test_the_managers_month_table_lists_the_highest_projection_first():
+    chart = _chart("Премия инженеров: текущий месяц и прогноз")
+    assert chart["params"]["all_columns"][0] == "full_name"
+    assert json.loads(chart["query_context"])["queries"][0]["orderby"] == [["projected_rub", False]]
+    assert chart["params"]["column_config"]["sla_rate"]["d3NumberFormat"] == PERCENT
+
 # Russian formats: the ru D3 locale of superset_config.py turns these into 1 234,56 ₽, 1 234,
 # 12,5 and 85,0 %; SMART_NUMBER ignores the locale (1.2k) and an ungrouped `.2f` reads 4468,75.
 MONEY, COUNT, HOURS, PERCENT = "$,.2f", ",d", ",.1f", ".1%"
