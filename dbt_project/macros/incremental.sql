@@ -11,20 +11,6 @@
   uses the load-time indexes (a subquery bound is estimated at a third of the table).
 -#}
 
-{#- the tables (incremental or not) a node reads, through views and ephemerals -#}
-{% macro _upstream_tables(node_ids) -%}
-    {%- set out = [] -%}
-    {%- for uid in node_ids if uid.startswith('model.') and uid in graph.nodes -%}
-        {%- set n = graph.nodes[uid] -%}
-        {%- if n.config.materialized in ('incremental', 'table') -%}
-            {%- do out.append(n.schema ~ '.' ~ (n.alias or n.name)) -%}
-        {%- elif n.config.materialized in ('view', 'ephemeral') -%}
-            {%- do out.extend(_upstream_tables(n.depends_on.nodes)) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{- return(out) -}}
-{%- endmacro %}
-
 {#-
   Post-hook of every incremental model (and of the tables they read, so that a partial
   selection is seen): processed_at = the invocation start, or the processed_at of an
@@ -40,7 +26,22 @@
             execute 'analyze {{ this }}';
         end if;
     end $analyze$;
-    {%- set upstream = _upstream_tables(model.depends_on.nodes) | unique | list %}
+    {#- the tables (incremental or not) the model reads, through views and ephemerals: a
+        worklist over the graph (each node is visited once) -#}
+    {%- set walk = namespace(todo=model.depends_on.nodes | list, seen=[], tables=[]) %}
+    {%- for _ in range(graph.nodes | length + 1) if walk.todo %}
+        {%- set uid = walk.todo.pop() %}
+        {%- if uid.startswith('model.') and uid in graph.nodes and uid not in walk.seen %}
+            {%- do walk.seen.append(uid) %}
+            {%- set n = graph.nodes[uid] %}
+            {%- if n.config.materialized in ('incremental', 'table') %}
+                {%- do walk.tables.append(n.schema ~ '.' ~ (n.alias or n.name)) %}
+            {%- elif n.config.materialized in ('view', 'ephemeral') %}
+                {%- do walk.todo.extend(n.depends_on.nodes) %}
+            {%- endif %}
+        {%- endif %}
+    {%- endfor %}
+    {%- set upstream = walk.tables | unique | sort | list %}
     insert into dbt_state.incremental_runs (model, processed_at)
     select '{{ this.schema }}.{{ this.identifier }}',
            least('{{ run_started_at.isoformat() }}'::timestamptz

@@ -26,9 +26,9 @@ select
     kpi_next_step,
     -- the thresholds as the screens write them: «≥ 95 % → ×1,10; < 85 % → ×0,90»
     '≥ ' || replace(trim_scale(100 * kpi_sla_high_threshold)::text, '.', ',') || ' % → '
-        || {{ ru_multiplier('kpi_sla_high_multiplier') }} || '; < '
+        || ('×' || replace(to_char(kpi_sla_high_multiplier, 'FM990.00'), '.', ',')) || '; < '
         || replace(trim_scale(100 * kpi_sla_low_threshold)::text, '.', ',') || ' % → '
-        || {{ ru_multiplier('kpi_sla_low_multiplier') }} as kpi_thresholds,
+        || ('×' || replace(to_char(kpi_sla_low_multiplier, 'FM990.00'), '.', ',')) as kpi_thresholds,
     repeated_tickets,
     repeat_share,
     repeat_penalty_rub,

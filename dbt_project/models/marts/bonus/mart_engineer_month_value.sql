@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- The engineer's month so far (docs/marts.md "The engineer's live value"), one row per active
--- matched engineer for the month of live_as_of(): the bonus accrued (mart_bonus_summary of the
+-- matched engineer for the month of the live moment (the newest activity of the warehouse, as the KPI marts see it): the bonus accrued (mart_bonus_summary of the
 -- month), projected to the month's end at the pace of the days worked so far (accrued / days
 -- worked x the planned shift days left, from the schedule), the SLA resolution rate and the
 -- repeat share (mart_engineer_kpi) against the 1C coefficients in force at the month's last
@@ -10,7 +10,10 @@ with
 
 as_of as materialized (
     select
-        {{ live_as_of() }} as as_of_at
+        coalesce(
+            -- `set live_value.as_of = '2026-11-20 12:00+03'`: the values as of another moment (support, tests)
+            nullif(current_setting('live_value.as_of', true), '')::timestamptz,
+            (select as_of_at from {{ marts_activity_bounds() }} as bounds)) as as_of_at
 ),
 
 month as materialized (
@@ -194,14 +197,14 @@ select
         then round(base_rub * (multiplier_next - multiplier_now), 2) end::numeric(14, 2) as next_multiplier_gain_rub,
     case
         when multiplier_next is not null then
-            'ещё ' || tickets_to_next || ' ' || {{ ru_plural('tickets_to_next', 'заявка', 'заявки', 'заявок') }}
-            || ' в срок — ' || {{ ru_multiplier('multiplier_next') }}
-            || case when multiplier_now <> 1 then ' вместо ' || {{ ru_multiplier('multiplier_now') }} else '' end
+            'ещё ' || tickets_to_next || ' ' || (case when (tickets_to_next) % 10 = 1 and (tickets_to_next) % 100 <> 11 then 'заявка' when (tickets_to_next) % 10 between 2 and 4 and (tickets_to_next) % 100 not between 12 and 14 then 'заявки' else 'заявок' end)
+            || ' в срок — ' || ('×' || replace(to_char(multiplier_next, 'FM990.00'), '.', ','))
+            || case when multiplier_now <> 1 then ' вместо ' || ('×' || replace(to_char(multiplier_now, 'FM990.00'), '.', ',')) else '' end
         when breaches_to_keep = 0 then
-            {{ ru_multiplier('multiplier_now') }} || ' есть: следующая заявка с нарушением SLA снимет его'
+            ('×' || replace(to_char(multiplier_now, 'FM990.00'), '.', ',')) || ' есть: следующая заявка с нарушением SLA снимет его'
         else
-            {{ ru_multiplier('multiplier_now') }} || ' есть: запас — ' || breaches_to_keep || ' '
-            || {{ ru_plural('breaches_to_keep', 'заявка', 'заявки', 'заявок') }} || ' с нарушением SLA'
+            ('×' || replace(to_char(multiplier_now, 'FM990.00'), '.', ',')) || ' есть: запас — ' || breaches_to_keep || ' '
+            || (case when (breaches_to_keep) % 10 = 1 and (breaches_to_keep) % 100 <> 11 then 'заявка' when (breaches_to_keep) % 10 between 2 and 4 and (breaches_to_keep) % 100 not between 12 and 14 then 'заявки' else 'заявок' end) || ' с нарушением SLA'
     end as kpi_next_step,
     repeated_tickets,
     repeat_share,

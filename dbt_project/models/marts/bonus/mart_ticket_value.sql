@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- The value of every open ticket assigned to a matched engineer (docs/marts.md "The engineer's
--- live value"), computed at query time as of live_as_of(): what bonus rule 1 would pay if the
+-- live value"), computed at query time as of the live moment (the newest activity of the warehouse, as the KPI marts see it): what bonus rule 1 would pay if the
 -- ticket were completed now, at its SLA deadline and just after it, with the ticket's own
 -- taken_at (an untaken ticket has urgency 0: the weight is frozen when it is taken). The same
 -- macro as the bonus line (bonus_ticket_points), so "now" is the ticket_points line a
@@ -24,7 +24,10 @@ open_tickets as materialized (
         f.deadline_at,
         f.complexity,
         f.is_escalated,
-        {{ live_as_of() }} as as_of
+        coalesce(
+            -- `set live_value.as_of = '2026-11-20 12:00+03'`: the values as of another moment (support, tests)
+            nullif(current_setting('live_value.as_of', true), '')::timestamptz,
+            (select as_of_at from {{ marts_activity_bounds() }} as bounds)) as as_of
     from {{ ref('fct_tickets') }} as f
     -- fct_tickets (completed_at) index: the open tickets are a few thousand
     where f.completed_at is null
