@@ -2,7 +2,9 @@
 
 The residuals `actual - yhat` of a model's backtest points at horizon h (pooled with h-1 and
 h+1: a year of cutoffs gives ~25 points per step, too few alone for a 10 % tail) give the
-band's offsets: its lower and upper quantiles at (1 - width) / 2 and (1 + width) / 2. The
+band's offsets: its lower and upper quantiles at (1 - width) / 2 and (1 + width) / 2, with
+the split-conformal finite-sample correction (ranks from n + 1, so the band is not too narrow
+on a few dozen residuals). The
 final forecast's band is yhat + those offsets; the stored coverage is measured honestly,
 each cutoff's points against a band built from the other cutoffs' residuals only.
 """
@@ -18,7 +20,6 @@ POOL = 1  # neighbouring horizon steps pooled on each side
 def offsets(horizons: np.ndarray, residuals: np.ndarray, max_h: int, width: float) -> np.ndarray:
     """(max_h, 2) array: the lower and upper offset for horizon 1..max_h (NaN without residuals)."""
     out = np.full((max_h, 2), np.nan)
-    q = [(1 - width) / 2, (1 + width) / 2]
     ok = np.isfinite(residuals)
     horizons, residuals = horizons[ok], residuals[ok]
     if not len(residuals):
@@ -27,7 +28,10 @@ def offsets(horizons: np.ndarray, residuals: np.ndarray, max_h: int, width: floa
         r = residuals[np.abs(horizons - h) <= POOL]
         if len(r) < 5:  # beyond the backtest's reach: the widest step it has
             r = residuals[horizons >= horizons.max() - POOL]
-        out[h - 1] = np.quantile(r, q)
+        n = len(r)
+        lo = max(np.floor((n + 1) * (1 - width) / 2), 1) / n
+        hi = min(np.ceil((n + 1) * (1 + width) / 2), n) / n
+        out[h - 1] = np.quantile(r, [lo, hi], method="inverted_cdf")
     return out
 
 
