@@ -17,16 +17,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import psycopg
 
-import numpy as np
-
-from forecasts.backtest import Score, backtest, candidates, cutoffs, forecast_all_candidates, forecast_with, score
+from forecasts.backtest import (
+    Score,
+    backtest,
+    candidates,
+    cutoffs,
+    forecast_all_candidates,
+    forecast_with,
+    score,
+)
 from forecasts.calendar import holiday_workdays
-from forecasts.checks import check_weekly
-from forecasts.choice import Choice, choose, fallback_reason
-from forecasts.intervals import band, offsets
 from forecasts.capacity import (
     capacity_row,
     hours,
@@ -35,6 +39,9 @@ from forecasts.capacity import (
     scheduled_hours,
     typical_shift_hours,
 )
+from forecasts.checks import check_weekly
+from forecasts.choice import Choice, choose, fallback_reason
+from forecasts.intervals import band, offsets
 from forecasts.series import Series, SeriesSet, load_series
 from forecasts.settings import ForecastSettings
 from forecasts.store import ensure_schema, replace_rows
