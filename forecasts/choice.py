@@ -68,8 +68,12 @@ def choose(scores: list[Score], values: pd.Series, settings: ForecastSettings) -
 
     reason = fallback_reason(values, settings)
     if reason is None and not scored:
-        flat = values.nunique() <= 1
-        reason = ("flat history: last week" if flat else "no backtest point has an error scale: moving average")
+        if values.nunique() <= 1:
+            reason = "flat history: last week"
+        elif not scores:
+            reason = "no backtest cutoff falls inside the series: moving average"
+        else:
+            reason = "no backtest point has an error scale: moving average"
     if reason is not None:
         model = "last_week" if reason.startswith("flat") else "moving_average"
         runner = next((s for s in sorted(scored, key=_key) if s.model != model), None)

@@ -168,3 +168,10 @@ def test_holidays_are_used_when_they_improve_the_backtest():
     foreign = run(values, prophet=True, settings=settings, country="US")
     assert "prophet_holidays" not in {s.model for s in foreign.scores}
     assert not foreign.choice.holidays_used
+
+
+def test_a_flat_series_uses_last_week_and_says_why():
+    values = pd.Series(np.full(120, 7.0), index=weeks("2024-01-01", 120))
+    out = run(values)
+    assert (out.choice.model, out.choice.reason) == ("last_week", "flat history: last week")
+    assert (out.forecast[["yhat", "yhat_lower", "yhat_upper"]] == 7.0).all().all()
