@@ -38,21 +38,25 @@ def first_complete_week(first_day: date) -> date:
     return monday if monday == first_day else monday + timedelta(days=7)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=[year]).keys())
+
+
 def _ru_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("RU", years=[year]).keys())
+    return _holidays("RU", year)
 
 
-def holiday_workdays(monday: date) -> int:
-    """Russian non-working days on Monday..Friday of the week starting `monday`."""
+def holiday_workdays(monday: date, country: str = "RU") -> int:
+    """Non-working days (RU: Russian) on Monday..Friday of the week starting `monday`."""
     days = [monday + timedelta(days=i) for i in range(5)]
-    return sum(1 for d in days if d in _ru_holidays(d.year))
+    return sum(1 for d in days if d in _holidays(country, d.year))
 
 
-def holiday_frame(mondays: Iterable[date | pd.Timestamp]) -> pd.Series:
+def holiday_frame(mondays: Iterable[date | pd.Timestamp], country: str = "RU") -> pd.Series:
     """The regressor for a run of weeks, indexed like `mondays`."""
     index = pd.DatetimeIndex([pd.Timestamp(m) for m in mondays])
-    return pd.Series([holiday_workdays(ts.date()) for ts in index], index=index, name=HOLIDAY_REGRESSOR)
+    return pd.Series([holiday_workdays(ts.date(), country) for ts in index], index=index, name=HOLIDAY_REGRESSOR)
 
 
 def weeks_after(monday: date, n: int) -> list[date]:

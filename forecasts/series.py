@@ -36,6 +36,8 @@ class Series:
     key: str | None
     label: str
     values: pd.Series
+    # ISO country the series belongs to (its holidays apply); None: unknown, no holiday candidate
+    country: str | None = None
 
     @property
     def name(self) -> str:
@@ -208,5 +210,5 @@ def load_series(conn: psycopg.Connection, settings: ForecastSettings) -> SeriesS
                 out.skipped.append((name, "no events in the last 4 complete weeks"))
                 continue
             label = "Компания" if level == "company" else labels.get((level, str(key)), str(key))
-            out.series.append(Series(metric, level, key, label, values.astype(float)))
+            out.series.append(Series(metric, level, key, label, values.astype(float), settings.company_country))
     return out

@@ -9,6 +9,9 @@ from psycopg import sql
 
 SCHEMA = "forecasts"
 
+MODELS = "(" + ", ".join(f"'{m}'" for m in (
+    "last_week", "moving_average", "same_week_last_year", "theta", "ensemble", "prophet", "prophet_holidays")) + ")"
+
 _SERIES_COLS = """
     series text not null,
     metric text not null check (metric in ('tickets', 'hours')),
@@ -48,6 +51,8 @@ create table if not exists {SCHEMA}.weekly_forecast ({_SERIES_COLS}
     yhat numeric(14, 2) not null,
     yhat_lower numeric(14, 2) not null,
     yhat_upper numeric(14, 2) not null,
+    model text not null,
+    band_coverage numeric(5, 3),
     model_version text not null,
     generated_at timestamptz not null,
     primary key (series, week_start)
@@ -63,7 +68,7 @@ create table if not exists {SCHEMA}.forecast_models (
 
 create table if not exists {SCHEMA}.backtest_points (
     series text not null,
-    model text not null check (model in ('prophet', 'last_week', 'same_week_last_year')),
+    model text not null check (model in {MODELS}),
     cutoff date not null,
     week_start date not null,
     horizon int not null,
@@ -73,7 +78,7 @@ create table if not exists {SCHEMA}.backtest_points (
 );
 
 create table if not exists {SCHEMA}.forecast_accuracy ({_SERIES_COLS}
-    model text not null check (model in ('prophet', 'last_week', 'same_week_last_year')),
+    model text not null check (model in {MODELS}),
     cutoffs date[] not null,
     n_cutoffs int not null,
     first_cutoff date,
@@ -82,10 +87,28 @@ create table if not exists {SCHEMA}.forecast_accuracy ({_SERIES_COLS}
     n_points int not null,
     mape numeric(12, 2),
     mase numeric(12, 3),
+    bias_pct numeric(12, 2),
+    coverage numeric(5, 3),
     is_best boolean not null,
     best_model text,
     generated_at timestamptz not null,
     primary key (series, model)
+);
+
+create table if not exists {SCHEMA}.model_choice ({_SERIES_COLS}
+    model text not null check (model in {MODELS}),
+    mase numeric(12, 3),
+    best_baseline text,
+    best_baseline_mase numeric(12, 3),
+    runner_up text,
+    runner_up_mase numeric(12, 3),
+    coverage numeric(5, 3),
+    holidays_used boolean not null,
+    reason text not null,
+    n_cutoffs int not null,
+    n_points int not null,
+    generated_at timestamptz not null,
+    primary key (series)
 );
 
 create table if not exists {SCHEMA}.capacity_plan (
@@ -104,6 +127,7 @@ create table if not exists {SCHEMA}.capacity_plan (
     typical_shift_hours numeric(8, 2),
     capacity_gap_hours numeric(14, 2) not null,
     extra_shifts_needed int,
+    band_coverage numeric(5, 3),
     generated_at timestamptz not null,
     primary key (series, week_start)
 );
@@ -112,9 +136,9 @@ create table if not exists {SCHEMA}.capacity_plan (
 
 # Bump when a table's columns change: every table here is derived and rewritten by each
 # run, so an older layout is dropped and recreated rather than migrated.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLES = ("runs", "actuals_meta", "weekly_actuals", "weekly_forecast", "forecast_models", "backtest_points",
-          "forecast_accuracy", "capacity_plan")
+          "forecast_accuracy", "model_choice", "capacity_plan")
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:

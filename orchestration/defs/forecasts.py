@@ -1,9 +1,9 @@
 """Forecast assets: thin wrappers around the `forecasts` library (docs/forecasts.md).
 
 forecasts/weekly_actuals  <- dbt marts fct_tickets, fct_time_entries, dim_engineers
-forecasts/weekly_forecast, forecast_accuracy, backtest_points, forecast_models  (one fit run)
+forecasts/weekly_forecast, forecast_accuracy, model_choice, backtest_points, forecast_models  (one run)
 forecasts/capacity_plan   <- weekly_forecast, dbt fct_shifts
-check prophet_beats_baselines on forecast_accuracy; schedule: Mondays 06:00 company time.
+check bands_hold on model_choice; schedule: Mondays 06:00 company time.
 """
 
 from collections.abc import Iterator
@@ -63,12 +63,13 @@ def weekly_actuals(context: AssetExecutionContext, warehouse: WarehouseResource)
     )
 
 
-FIT_TABLES = ("weekly_forecast", "forecast_accuracy", "backtest_points", "forecast_models")
+FIT_TABLES = ("weekly_forecast", "forecast_accuracy", "model_choice", "backtest_points", "forecast_models")
 _FIT_DESCRIPTIONS = {
-    "weekly_forecast": "Prophet forecast, 12 weeks ahead with 80% intervals, per series.",
-    "forecast_accuracy": "Rolling-origin backtest: MAPE and MASE of Prophet and both baselines.",
+    "weekly_forecast": "The chosen model's forecast, 12 weeks ahead, with an 80% band from its backtest errors.",
+    "forecast_accuracy": "Rolling-origin backtest: MASE, MAPE, bias and band coverage of every candidate.",
+    "model_choice": "Per series the chosen model, its MASE, the best baseline, the runner-up and the reason.",
     "backtest_points": "Every backtest forecast point (series, model, cutoff, week).",
-    "forecast_models": "The fitted Prophet models as JSON (prophet.serialize.model_to_json).",
+    "forecast_models": "The final Prophet model as JSON when Prophet is chosen, else the model's name.",
 }
 
 
@@ -85,7 +86,7 @@ def prophet_forecasts(
 ) -> Iterator[dg.MaterializeResult]:
     settings = ForecastSettings()
     with warehouse.connect() as conn:
-        found = read_actuals(conn)
+        found = read_actuals(conn, settings)
         run = forecast_all(found.series, settings)
         written = write_forecasts(conn, run, settings)
         write_run(conn, found, run, run.seconds)
@@ -115,53 +116,43 @@ def capacity_plan(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": rows, "company_weeks_short": int(short[0]) if short else 0})
 
 
-def accuracy_verdict(rows: list[tuple]) -> tuple[bool, dg.AssetCheckSeverity, str, list[dict]]:
-    """rows: (series, level, model, mase, best_model). Prophet must be the best model on
-    every scored series; losing a company series is an ERROR, a region or team one a WARN."""
-    by_series: dict[str, dict] = {}
-    for series, level, model, mase, best in rows:
-        entry = by_series.setdefault(series, {"series": series, "level": level, "best": best, "mase": {}})
-        entry["mase"][model] = None if mase is None else float(mase)
-    lost = [e for e in by_series.values() if e["best"] not in (None, "prophet")]
-    unscored = [e["series"] for e in by_series.values() if e["best"] is None]
-    table = [
-        {"series": e["series"], "winner": e["best"], **{f"mase_{m}": v for m, v in e["mase"].items()}}
-        for e in by_series.values()
-    ]
-    if not by_series:  # every series was skipped (weekly_actuals' metadata says why)
-        return True, dg.AssetCheckSeverity.WARN, "no series has enough history to forecast yet", table
-    def fmt(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+COVERAGE_RANGE = (0.7, 0.9)  # an 80 % band outside this on its own backtest does not hold
 
-    parts = [
-        f"{e['series']}: {e['best']} wins (MASE {fmt(e['mase'].get(e['best']))} "
-        f"vs prophet {fmt(e['mase'].get('prophet'))})"
-        for e in lost
-    ]
-    note = f"; not scored (under a year of history): {', '.join(unscored)}" if unscored else ""
-    scored = len(by_series) - len(unscored)
-    if not lost:
-        return True, dg.AssetCheckSeverity.WARN, f"prophet is the best model on all {scored} scored series{note}", table
-    severity = (
-        dg.AssetCheckSeverity.ERROR if any(e["level"] == "company" for e in lost) else dg.AssetCheckSeverity.WARN
-    )
-    return False, severity, f"prophet loses on {len(lost)} of {scored} series: " + "; ".join(parts) + note, table
+
+def choice_verdict(rows: list[tuple]) -> tuple[bool, str, list[dict]]:
+    """rows: (series, model, mase, best_baseline_mase, coverage, reason). Fails (WARN) when a
+    chosen model's band covered its backtest actuals outside COVERAGE_RANGE."""
+    table = [{"series": s, "model": m, "mase": None if x is None else float(x),
+              "best_baseline_mase": None if b is None else float(b),
+              "coverage": None if c is None else float(c), "reason": r} for s, m, x, b, c, r in rows]
+    if not rows:  # every series was skipped (weekly_actuals' metadata says why)
+        return True, "no series has enough history to forecast yet", table
+    lo, hi = COVERAGE_RANGE
+    off = [t for t in table if t["coverage"] is not None and not lo <= t["coverage"] <= hi]
+    counts: dict[str, int] = {}
+    for t in table:
+        counts[t["model"]] = counts.get(t["model"], 0) + 1
+    chosen = ", ".join(f"{m} {n}" for m, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    if not off:
+        return True, f"{len(table)} series, models chosen: {chosen}; every band covers {lo:.0%}-{hi:.0%}", table
+    parts = [f"{t['series']}: {t['model']} band covers {t['coverage']:.0%}" for t in off]
+    return False, f"{len(off)} of {len(table)} bands do not hold: " + "; ".join(parts), table
 
 
 @dg.asset_check(
-    asset=key("forecast_accuracy"),
-    name="prophet_beats_baselines",
-    description="Fails when a baseline (last week, same week last year) beats Prophet on the backtest (MASE).",
+    asset=key("model_choice"),
+    name="bands_hold",
+    description="Lists the model chosen per series; warns when a band's backtest coverage is outside 70-90 %.",
 )
-def prophet_beats_baselines(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def bands_hold(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as conn:
         rows = conn.execute(
-            "select series, level, model, mase, best_model from forecasts.forecast_accuracy "
-            "order by series, model"
+            "select series, model, mase, best_baseline_mase, coverage, reason from forecasts.model_choice "
+            "order by series"
         ).fetchall()
-    passed, severity, text, table = accuracy_verdict(rows)
+    passed, text, table = choice_verdict(rows)
     return dg.AssetCheckResult(
-        passed=passed, severity=severity, description=text,
+        passed=passed, severity=dg.AssetCheckSeverity.WARN, description=text,
         metadata={"verdict": text, "series": dg.MetadataValue.json(table)},
     )
 
@@ -170,7 +161,7 @@ def prophet_beats_baselines(warehouse: WarehouseResource) -> dg.AssetCheckResult
 forecast_assets = dg.AssetSelection.groups(GROUP).downstream()
 weekly_forecasts_job = dg.define_asset_job(
     "weekly_forecasts", selection=forecast_assets,
-    description="Weekly actuals, Prophet forecasts with backtest, capacity plan.",
+    description="Weekly actuals, backtest and a model per series, forecasts with calibrated bands, capacity plan.",
 )
 weekly_forecasts_schedule = dg.ScheduleDefinition(
     name="weekly_forecasts_monday",
@@ -183,7 +174,7 @@ weekly_forecasts_schedule = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=[weekly_actuals, prophet_forecasts, capacity_plan],
-    asset_checks=[prophet_beats_baselines],
+    asset_checks=[bands_hold],
     jobs=[weekly_forecasts_job],
     schedules=[weekly_forecasts_schedule],
     resources={WAREHOUSE_KEY: warehouse_resource()},

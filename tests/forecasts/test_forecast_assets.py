@@ -12,9 +12,9 @@ from fc_world import World, build_world
 from forecasts.run import run_all
 from forecasts.settings import ForecastSettings
 from orchestration.defs.forecasts import (
-    accuracy_verdict,
+    bands_hold,
     capacity_plan,
-    prophet_beats_baselines,
+    choice_verdict,
     prophet_forecasts,
     weekly_actuals,
 )
@@ -28,8 +28,9 @@ def materialised(module_db):
     build_world(module_db)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FORECAST_WORKERS", "2")  # the process pool here; in-process later, same numbers
+        mp.setenv("FORECAST_PROPHET_MAX_SERIES", "2")  # Prophet's fits are the slow part: two series
         result = dg.materialize(
-            [weekly_actuals, prophet_forecasts, capacity_plan, prophet_beats_baselines],
+            [weekly_actuals, prophet_forecasts, capacity_plan, bands_hold],
             resources={"warehouse": WarehouseResource(url=module_db)},
         )
     assert result.success
@@ -60,50 +61,55 @@ def test_every_series_gets_12_weeks_after_the_last_complete_week(materialised):
     assert models == [(10, True)]
 
 
-def test_the_backtest_table_holds_prophet_and_both_baselines_for_every_series(materialised):
+def test_every_candidate_is_scored_and_one_model_is_chosen_per_series(materialised):
     _, conn = materialised
     rows = q(conn, "select series, array_agg(model order by model), count(*) filter (where is_best), "
-                   "min(n_cutoffs), max(last_cutoff) from forecasts.forecast_accuracy group by 1")
+                   "min(n_cutoffs), max(last_cutoff), bool_and(coverage between 0 and 1) "
+                   "from forecasts.forecast_accuracy group by 1")
     assert len(rows) == 10
-    for name, models, best, n_cutoffs, last_cutoff in rows:
-        assert models == ["last_week", "prophet", "same_week_last_year"], name
-        if name.endswith("region:EKB"):  # under a year of history: nothing to score against last year
-            assert (best, n_cutoffs) == (0, 0)
+    with_prophet = {r[0] for r in rows if "prophet" in r[1]}
+    assert with_prophet == {"tickets:company", "hours:company"}  # the two largest series
+    for name, models, best, n_cutoffs, last_cutoff, covered in rows:
+        assert {"last_week", "moving_average", "theta", "ensemble"} <= set(models), name
+        assert best == 1 and covered and last_cutoff == LAST_WEEK - timedelta(14), name
+        if name.endswith("region:EKB"):  # under a year of history: no same week last year to copy
+            assert "same_week_last_year" not in models and n_cutoffs < 26
         else:
-            assert best == 1 and n_cutoffs == 7 and last_cutoff == LAST_WEEK - timedelta(14), name
+            assert "same_week_last_year" in models and n_cutoffs == 26, name
+        if name in with_prophet:  # the company's own series: Russian holidays are a candidate
+            assert "prophet_holidays" in models, name
+    choices = q(conn, "select c.series, c.model, c.reason, c.coverage, f.model, f.band_coverage "
+                      "from forecasts.model_choice c join forecasts.weekly_forecast f using (series) "
+                      "where f.horizon = 1")
+    assert len(choices) == 10
+    for name, model, reason, coverage, forecast_model, band_coverage in choices:
+        assert model == forecast_model and coverage == band_coverage and reason, name
 
 
-def test_the_check_says_which_model_wins(materialised):
+def test_the_check_lists_the_choice_and_the_bands(materialised):
     result, conn = materialised
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 1
     ev = evaluations[0]
     text = ev.metadata["verdict"].value
-    losers = q(conn, "select distinct series, best_model from forecasts.forecast_accuracy "
-                     "where best_model <> 'prophet'")
-    assert ev.passed == (not losers)
-    for series, winner in losers:
-        assert f"{series}: {winner} wins" in text
-    assert "not scored (under a year of history): hours:region:EKB, tickets:region:EKB" in text
+    off = q(conn, "select series from forecasts.model_choice where coverage not between 0.7 and 0.9")
+    assert ev.passed == (not off)
+    assert text.startswith("10 series, models chosen: ") or "bands do not hold" in text
+    for (series,) in off:
+        assert series in text
 
 
 def test_the_verdict_on_hand_made_rows():
     rows = [
-        ("tickets:company", "company", "prophet", 0.9, "last_week"),
-        ("tickets:company", "company", "last_week", 0.8, "last_week"),
-        ("tickets:company", "company", "same_week_last_year", 1.2, "last_week"),
-        ("hours:team:1", "team", "prophet", 0.5, "prophet"),
-        ("hours:team:1", "team", "last_week", 0.8, "prophet"),
-        ("hours:team:1", "team", "same_week_last_year", 0.7, "prophet"),
+        ("tickets:company", "prophet", 0.5, 0.8, 0.81, "MASE 0.500, 37.5 % below the best baseline"),
+        ("hours:team:1", "last_week", 0.9, 0.9, 0.62, "lowest backtest MASE"),
     ]
-    passed, severity, text, _ = accuracy_verdict(rows)
-    assert not passed and severity == dg.AssetCheckSeverity.ERROR
-    assert text == "prophet loses on 1 of 2 series: tickets:company: last_week wins (MASE 0.800 vs prophet 0.900)"
-    passed, _, text, _ = accuracy_verdict(rows[3:])
-    assert passed and text == "prophet is the best model on all 1 scored series"
-    team_only = [(s.replace("hours:team:1", "x"), lv, m, v, "same_week_last_year") for s, lv, m, v, _ in rows[3:]]
-    passed, severity, _, _ = accuracy_verdict(team_only)
-    assert not passed and severity == dg.AssetCheckSeverity.WARN
+    passed, text, table = choice_verdict(rows)
+    assert not passed
+    assert text == "1 of 2 bands do not hold: hours:team:1: last_week band covers 62%"
+    passed, text, _ = choice_verdict(rows[:1])
+    assert passed and text == "1 series, models chosen: prophet 1; every band covers 70%-90%"
+    assert choice_verdict([])[1] == "no series has enough history to forecast yet"
 
 
 def test_the_capacity_plan_covers_every_hours_series(materialised):
@@ -123,10 +129,10 @@ def test_same_data_gives_the_same_numbers(materialised, module_db):
     _, conn = materialised
     sql = ("select series, week_start, yhat, yhat_lower, yhat_upper from forecasts.weekly_forecast "
            "order by 1, 2")
-    acc = "select series, model, mape, mase, is_best from forecasts.forecast_accuracy order by 1, 2"
+    acc = "select series, model, mape, mase, coverage, is_best from forecasts.forecast_accuracy order by 1, 2"
     before, before_acc = q(conn, sql), q(conn, acc)
     conn.commit()
-    run_all(module_db, ForecastSettings(workers=1))  # in-process this time, not the pool
+    run_all(module_db, ForecastSettings(workers=1, prophet_max_series=2))  # in-process this time, not the pool
     assert q(conn, sql) == before
     assert q(conn, acc) == before_acc
 
@@ -150,7 +156,7 @@ def test_a_young_world_materialises_with_nothing_to_forecast_and_says_why(fresh_
     the tables are empty, nothing fails."""
     build_world(fresh_db, World(start=date(2026, 9, 2), team3_start=date(2026, 9, 2), shifts_until=date(2026, 11, 30)))
     result = dg.materialize(
-        [weekly_actuals, prophet_forecasts, capacity_plan, prophet_beats_baselines],
+        [weekly_actuals, prophet_forecasts, capacity_plan, bands_hold],
         resources={"warehouse": WarehouseResource(url=fresh_db)},
     )
     assert result.success

@@ -24,14 +24,14 @@ def test_baselines_on_a_hand_made_series():
     assert np.isnan(same_week_last_year(short, after_short)).all()
 
 
-def test_cutoffs_are_fixed_over_the_last_26_weeks():
+def test_cutoffs_are_fixed_every_two_weeks_over_the_last_year():
     last = pd.Timestamp("2026-10-19")
-    cuts = cutoffs(last, ForecastSettings(backtest_weeks=26, backtest_step_weeks=2))
-    assert len(cuts) == 13
-    assert cuts[0] == last - pd.Timedelta(weeks=26)
+    cuts = cutoffs(last, ForecastSettings())
+    assert len(cuts) == 26
+    assert cuts[0] == last - pd.Timedelta(weeks=52)
     assert cuts[-1] == last - pd.Timedelta(weeks=2)
     assert all(c.weekday() == 0 for c in cuts)
-    assert cutoffs(last, ForecastSettings(backtest_step_weeks=4))[1] == last - pd.Timedelta(weeks=22)
+    assert cutoffs(last, ForecastSettings(backtest_weeks=26, backtest_step_weeks=4))[1] == last - pd.Timedelta(weeks=22)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,9 @@ def test_the_backtest_never_uses_data_after_its_cutoff(series):
     poisoned_series = series.copy()
     poisoned_series[poisoned_series.index > cut] = 1e9
     poisoned = backtest(poisoned_series, [cut], settings)
-    assert set(clean["model"]) == {"prophet", "last_week", "same_week_last_year"}
-    assert len(clean) == 3 * settings.horizon_weeks
+    assert set(clean["model"]) == {"prophet", "last_week", "moving_average", "same_week_last_year", "theta",
+                                   "ensemble"}
+    assert len(clean) == 6 * settings.horizon_weeks
     pd.testing.assert_series_equal(clean["yhat"], poisoned["yhat"], check_exact=True)
     pd.testing.assert_series_equal(clean["scale"], poisoned["scale"], check_exact=True)
     assert (poisoned["actual"] == 1e9).all()
@@ -60,7 +61,7 @@ def test_forecasts_stop_at_the_last_complete_week(series):
     settings = ForecastSettings()
     cut = series.index[-5]
     pts = backtest(series, [cut], settings)
-    assert pts.groupby("model")["horizon"].max().tolist() == [4, 4, 4]
+    assert pts.groupby("model")["horizon"].max().tolist() == [4] * 6
 
 
 def test_the_backtest_is_reproducible(series):
@@ -118,7 +119,7 @@ def test_a_series_too_short_to_score_keeps_a_row_per_model_without_figures():
         ("same_week_last_year", c, w1, 1, 10.0, np.nan, 1.0),
     ])
     scores = score(pts)
-    assert [s.model for s in scores] == ["prophet", "last_week", "same_week_last_year"]
+    assert [s.model for s in scores] == ["last_week", "same_week_last_year", "prophet"]
     assert all(s.mape is None and s.mase is None and not s.is_best for s in scores)
 
 

@@ -73,7 +73,7 @@ def conn(module_db):
         ]:
             c.execute(
                 "insert into forecasts.weekly_forecast values (%s, 'hours', %s, %s, 'x', %s, 1, %s, %s, %s, "
-                "'v', now())",
+                "'last_week', 0.8, 'v', now())",
                 (series, level, key, week, yhat, yhat * 0.8, yhat * 1.2),
             )
         yield c
@@ -86,7 +86,7 @@ def test_capacity_plan_from_scheduled_shifts(conn):
     # 50 - 36 = 14 -> 2 shifts
     company = rows[("hours:company", W)]
     assert company[7:] == (Decimal("36.00"), 4, True, Decimal("4.00"), "schedule", Decimal("8.00"),
-                           Decimal("14.00"), 2, company[-1])
+                           Decimal("14.00"), 2, Decimal("0.800"), company[-1])
     # next week: g + i = 16 h against 5 forecast hours -> no extra shift
     nxt = rows[("hours:company", W + timedelta(7))]
     assert nxt[7:15] == (Decimal("16.00"), 2, True, Decimal("4.00"), "schedule", Decimal("8.00"),

@@ -96,3 +96,7 @@ def test_accuracy_names_the_series_and_models_in_russian(admin, loaded):
     assert got == {("Заявки", "Компания", "Prophet (прогноз)"): 8.10,
                    ("Заявки", "Компания", "Как прошлая неделя"): 12.00,
                    ("Заявки", "Компания", "Как год назад"): 15.00}
+    # the chosen model against the best baseline it beat, and how often its band held
+    chosen = [r for r in rows if r["choice_name"] == "выбрана"]
+    assert [(r["model_name"], float(r["MASE"]), float(r["MASE лучшей базовой"]), float(r["Охват полосы 80 %"]))
+            for r in chosen] == [("Prophet (прогноз)", 0.7, 1.0, 0.81)]

@@ -2,6 +2,7 @@
 -- per series and week: the company, each region and each team. series_name names the series
 -- in Russian (the forecast dashboard's «Ряд прогноза» filter): a chart shows one series' own
 -- numbers, never a sum over the levels (a region's gap is part of the company's).
+-- forecast_hours_upper is the calibrated upper band (band_coverage: its backtest coverage).
 select
     series,
     level,
@@ -24,5 +25,6 @@ select
     typical_shift_hours,
     capacity_gap_hours,
     extra_shifts_needed,
+    band_coverage,
     generated_at
 from {{ owned_source('forecasts', 'capacity_plan') }} p

@@ -1,4 +1,5 @@
--- Weekly actuals next to the latest forecast of each week (80% band): the forecast charts.
+-- Weekly actuals next to the latest forecast of each week (the chosen model, its 80% band from
+-- the backtest's errors and that band's backtest coverage): the forecast charts.
 with
 
 latest as (
@@ -7,7 +8,9 @@ latest as (
         week_start,
         yhat,
         yhat_lower,
-        yhat_upper
+        yhat_upper,
+        model,
+        band_coverage
     from {{ owned_source('forecasts', 'weekly_forecast') }} f
     order by series, week_start, generated_at desc
 )
@@ -18,6 +21,8 @@ select
     a.value as actual,
     f.yhat,
     f.yhat_lower,
-    f.yhat_upper
+    f.yhat_upper,
+    f.model,
+    f.band_coverage
 from {{ owned_source('forecasts', 'weekly_actuals') }} a
 full join latest f on f.series = a.series and f.week_start = a.week_start

@@ -1,4 +1,5 @@
--- Backtest accuracy of the forecast and its baselines (forecasts.forecast_accuracy), with the
+-- Backtest accuracy of every candidate model (forecasts.forecast_accuracy): is_best marks the
+-- model chosen for the series, best_baseline_mase is what it had to beat. With the
 -- metric, the series and the model named in Russian («Заявки», «Регион: Москва», «Как прошлая
 -- неделя»); series_name as in bi_capacity_plan, so the forecast dashboard's «Ряд прогноза»
 -- filter picks the same series on both.
@@ -25,7 +26,12 @@ select
     n_points,
     mape,
     mase,
+    min(case when a.model in ('last_week', 'moving_average', 'same_week_last_year') then mase end)
+        over (partition by a.series) as best_baseline_mase,
+    bias_pct,
+    coverage,
     is_best,
+    case when is_best then 'выбрана' else 'нет' end as choice_name,
     best_model,
     generated_at
 from {{ owned_source('forecasts', 'forecast_accuracy') }} a

@@ -72,5 +72,9 @@ from (values
 
     ('forecast_model', 'prophet', 'Prophet (прогноз)'),
     ('forecast_model', 'last_week', 'Как прошлая неделя'),
-    ('forecast_model', 'same_week_last_year', 'Как год назад')
+    ('forecast_model', 'same_week_last_year', 'Как год назад'),
+    ('forecast_model', 'moving_average', 'Среднее за 4 недели'),
+    ('forecast_model', 'theta', 'Тета-метод'),
+    ('forecast_model', 'ensemble', 'Медиана моделей'),
+    ('forecast_model', 'prophet_holidays', 'Prophet с праздниками')
 ) as c (domain, code, name_ru)
